@@ -1,0 +1,1 @@
+"""Read capabilities: one module per ERP area, each function one question."""

@@ -1,0 +1,118 @@
+"""The ERP service: the one entry point the action server calls.
+
+It knows nothing of Rasa. Each capability declares the permissions it needs;
+the service loads the acting user from the database, refuses before reading
+anything the user may not see, and turns expected problems (unknown names,
+bad amounts, missing permission) into answers rather than exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import OperationalError
+
+from actions.erp.access import load_actor
+from actions.erp.answers import Answer
+from actions.erp.context import Context, Request
+from actions.erp.db import read_session
+from actions.erp.errors import (
+    Ambiguous,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
+from actions.erp.reports import (
+    aging,
+    alerts,
+    cash,
+    cashflow,
+    customers,
+    dashboard,
+    documents,
+    inventory,
+    purchasing,
+    sales,
+)
+
+logger = logging.getLogger(__name__)
+
+UNREACHABLE = "I can't reach the ERP database right now. Please try again in a moment."
+
+
+@dataclass(frozen=True)
+class Capability:
+    permissions: tuple[str, ...]
+    run: Callable[[Context, Request], Answer]
+
+
+CAPABILITIES: dict[str, Capability] = {
+    "cash_balance": Capability(("cash.read",), cash.cash_balance),
+    "receivables": Capability(("receivables.read",), aging.receivables),
+    "payables": Capability(("payables.read",), aging.payables),
+    # the outlook shows bank cash and the bills and invoices behind it
+    "cash_flow": Capability(("cash.read", "receivables.read", "payables.read"), cashflow.cash_flow),
+    "purchase_orders": Capability(("purchasing.read",), purchasing.purchase_orders),
+    "pending_approvals": Capability(("approvals.read",), purchasing.pending_approvals),
+    "stock": Capability(("stock.read",), inventory.stock),
+    "low_stock": Capability(("stock.read",), inventory.low_stock),
+    "sales": Capability(("sales.read",), sales.sales),
+    "dashboard": Capability(("dashboard.read",), dashboard.dashboard),
+    "customer": Capability(("customers.read",), customers.customer),
+    # the permission depends on the document's kind, checked once it is known
+    "document_status": Capability((), documents.document_status),
+    "alerts": Capability(("alerts.read",), alerts.alerts),
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    username: str
+    full_name: str
+    company_code: str
+    company_name: str
+    currency: str
+    roles: tuple[str, ...]
+
+
+class ERPService:
+    def __init__(self, database_url: str, today: Callable[[], date] = date.today) -> None:
+        self.database_url = database_url
+        self._today = today
+
+    def profile(self, username: str | None, company: str | None) -> Profile:
+        """Who the user is, for greeting and for the session's slots."""
+        with read_session(self.database_url) as session:
+            actor = load_actor(session, username, company)
+            return Profile(
+                username=actor.username,
+                full_name=actor.full_name,
+                company_code=actor.company_code,
+                company_name=actor.company_name,
+                currency=actor.currency,
+                roles=tuple(sorted(actor.roles)),
+            )
+
+    def ask(
+        self, capability: str, username: str | None, company: str | None, request: Request
+    ) -> Answer:
+        entry = CAPABILITIES[capability]
+        try:
+            with read_session(self.database_url) as session:
+                actor = load_actor(session, username, company)
+                for permission in entry.permissions:
+                    actor.require(permission)
+                return entry.run(Context(session, actor, self._today()), request)
+        except Ambiguous as error:
+            return Answer(str(error), outcome="clarify", candidates=error.candidates)
+        except (NotFound, InvalidInput) as error:
+            return Answer(str(error), outcome="clarify")
+        except (PermissionDenied, NotAuthenticated) as error:
+            return Answer(str(error), outcome="refused")
+        except OperationalError:
+            logger.exception("database unreachable while answering %s", capability)
+            return Answer(UNREACHABLE, outcome="error")

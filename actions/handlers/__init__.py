@@ -1,0 +1,1 @@
+"""rasa-sdk actions: thin adapters from a Rasa tracker to the ERP service."""

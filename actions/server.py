@@ -1,0 +1,42 @@
+"""The action server: rasa-sdk's Sanic app plus Prometheus metrics."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic, response
+from sanic.request import Request
+
+HANDLERS_PACKAGE = "actions.handlers"
+
+# rasa-sdk warns on every call when its major.minor differs from the Rasa
+# server's. Rasa 3.6 needs Python <= 3.10 and rasa-sdk 3.6 has no Python 3.11
+# build, so the pair is 3.6 / 3.21 by necessity; the action protocol did not
+# change between them and the end-to-end tests exercise it (README, "Versions").
+warnings.filterwarnings(
+    "ignore", message=r"Your versions of rasa and rasa_sdk might not be compatible"
+)
+
+
+def build_app() -> Sanic:
+    executor = ActionExecutor()
+    executor.register_package(HANDLERS_PACKAGE)
+    app = create_app(executor, cors_origins=[])
+
+    @app.get("/metrics")
+    async def metrics(_: Request) -> response.HTTPResponse:
+        return response.raw(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def serve(host: str, port: int) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = build_app()
+    app.run(host=host, port=port, single_process=True, access_log=False, motd=False)

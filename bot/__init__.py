@@ -1,0 +1,1 @@
+"""ERP assistant: command line, process supervision, configuration, tokens."""

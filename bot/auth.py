@@ -1,0 +1,115 @@
+"""Signed identity tokens and password hashes.
+
+Standard library only: the connectors (Python 3.10, Rasa environment) verify
+tokens, and the action side (Python 3.11) issues them and hashes passwords.
+
+A token is `base64url(payload) "." base64url(HMAC-SHA256(secret, payload))`
+where the payload is compact JSON: `{"sub", "company", "roles", "iat", "exp"?,
+"kind"}`. Tokens are verified in constant time and never trusted unsigned.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+
+_PBKDF2_ROUNDS = 120_000
+
+
+@dataclass(frozen=True)
+class Identity:
+    user: str
+    company: str
+    roles: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_metadata(self) -> dict[str, object]:
+        return {"user": self.user, "company": self.company, "roles": list(self.roles)}
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def _b64encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue_token(
+    secret: bytes,
+    identity: Identity,
+    *,
+    kind: str = "api",
+    ttl_seconds: int | None = None,
+    now: float | None = None,
+) -> str:
+    issued = int(time.time() if now is None else now)
+    payload: dict[str, object] = {
+        "sub": identity.user,
+        "company": identity.company,
+        "roles": list(identity.roles),
+        "kind": kind,
+        "iat": issued,
+        "nonce": secrets.token_hex(4),
+    }
+    if ttl_seconds is not None:
+        payload["exp"] = issued + ttl_seconds
+    body = _b64encode(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
+    signature = hmac.new(secret, body.encode("ascii"), hashlib.sha256).digest()
+    return f"{body}.{_b64encode(signature)}"
+
+
+def verify_token(secret: bytes, token: str, *, now: float | None = None) -> Identity:
+    """Return the identity in a valid token, or raise InvalidToken."""
+    try:
+        body, signature = token.strip().split(".")
+        expected = hmac.new(secret, body.encode("ascii"), hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, _b64decode(signature)):
+            raise InvalidToken("bad signature")
+        payload = json.loads(_b64decode(body))
+    except (ValueError, UnicodeError) as error:
+        raise InvalidToken("malformed token") from error
+    if not isinstance(payload, dict):
+        raise InvalidToken("malformed token")
+    expires = payload.get("exp")
+    if expires is not None and (time.time() if now is None else now) >= float(expires):
+        raise InvalidToken("token expired")
+    user, company, roles = payload.get("sub"), payload.get("company"), payload.get("roles", [])
+    if not isinstance(user, str) or not isinstance(company, str) or not isinstance(roles, list):
+        raise InvalidToken("malformed token")
+    return Identity(user=user, company=company, roles=tuple(str(r) for r in roles))
+
+
+def bearer_token(authorization_header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if any."""
+    if not authorization_header:
+        return None
+    scheme, _, token = authorization_header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, _PBKDF2_ROUNDS)
+    return f"pbkdf2_sha256${_PBKDF2_ROUNDS}${_b64encode(salt)}${_b64encode(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        algorithm, rounds, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if algorithm != "pbkdf2_sha256":
+        return False
+    candidate = hashlib.pbkdf2_hmac("sha256", password.encode(), _b64decode(salt), int(rounds))
+    return hmac.compare_digest(candidate, _b64decode(digest))

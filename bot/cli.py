@@ -1,0 +1,207 @@
+"""`python -m bot <command>`: the assistant's command line.
+
+run                 set up the database and model if needed, start everything
+seed                create the schema and the demo ERP data (if empty)
+db upgrade          apply schema migrations
+tokens              write var/demo_tokens.json and print the demo sign-ins
+nlu build-patterns  rebuild the entity patterns from the ERP master data
+train               train the Rasa model if its inputs changed
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+
+
+class Progress:
+    """One line per stage on a terminal, redrawn in place; plain lines otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stdout.isatty()
+        self.stage: str | None = None
+        self.last_print = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        finished = total > 0 and done >= total
+        if stage != self.stage:
+            if self.stage is not None and self.tty:
+                sys.stdout.write("\n")
+            self.stage = stage
+        elif not finished and now - self.last_print < (0.1 if self.tty else 5):
+            return
+        self.last_print = now
+        percent = 100 * done // total if total else 100
+        bar = "#" * (percent // 5) + "-" * (20 - percent // 5)
+        line = f"  {stage:<28} [{bar}] {percent:3d}% ({done}/{total})"
+        if self.tty:
+            sys.stdout.write("\r" + line)
+            if finished:
+                sys.stdout.write("\n")
+                self.stage = None
+        else:
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+def cmd_db_upgrade(settings: Settings) -> None:
+    from actions.erp.migrate import upgrade
+
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+
+
+def database_is_seeded(settings: Settings) -> bool:
+    from sqlalchemy import func, select
+
+    from actions.erp.db import read_session
+    from actions.erp.models import Company
+
+    with read_session(settings.database_url) as session:
+        return bool(session.scalar(select(func.count()).select_from(Company)))
+
+
+def cmd_seed(settings: Settings, scale: float = 1.0, as_of: date | None = None) -> None:
+    from actions.erp.seed import seed
+
+    cmd_db_upgrade(settings)
+    if database_is_seeded(settings):
+        print("The ERP database already has data; not seeding again.")
+        return
+    print("Generating the demo ERP data...", flush=True)
+    summary = seed(settings.database_url, as_of=as_of or date.today(), scale=scale, progress=Progress())
+    print(summary.describe() if hasattr(summary, "describe") else summary, flush=True)
+
+
+def cmd_tokens(settings: Settings, quiet: bool = False) -> dict:
+    """Write a signed API token for every demo user; keep tokens that still verify."""
+    from actions.erp.seed import demo_users
+    from bot.auth import Identity, InvalidToken, issue_token, verify_token
+
+    path = settings.demo_tokens_path
+    existing = json.loads(path.read_text()) if path.exists() else {}
+    secret = settings.secret_key()
+    tokens = {}
+    for user in demo_users():
+        identity = Identity(user.username, user.company_code, tuple(user.roles))
+        previous = existing.get(user.username, {}).get("token")
+        try:
+            if previous and verify_token(secret, previous) == identity:
+                token = previous
+            else:
+                raise InvalidToken("stale")
+        except InvalidToken:
+            token = issue_token(secret, identity)
+        tokens[user.username] = {
+            "token": token,
+            "password": user.password,
+            "company": user.company_code,
+            "roles": list(user.roles),
+        }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(tokens, indent=2) + "\n")
+    path.chmod(0o600)
+    if not quiet:
+        print_demo_users(tokens)
+    return tokens
+
+
+def print_demo_users(tokens: dict) -> None:
+    print("\nDemo users (password / API token in var/demo_tokens.json):")
+    for username, entry in tokens.items():
+        roles = ", ".join(entry["roles"])
+        print(f"  {username:<22} {entry['password']:<18} {entry['company']:<10} {roles}")
+
+
+def cmd_build_patterns(settings: Settings) -> None:
+    from bot.nlu_patterns import build_patterns
+
+    out = settings.root / "nlu_models" / "resources" / "erp_patterns.jsonl"
+    count = build_patterns(settings.database_url, out)
+    print(f"Entity patterns: {count} in {out.relative_to(settings.root)}")
+
+
+def cmd_train(settings: Settings, force: bool = False) -> Path:
+    from bot.training import train
+
+    return train(settings, force=force)
+
+
+def cmd_run(settings: Settings) -> None:
+    from bot.supervisor import Stack
+
+    started = time.monotonic()
+    cmd_seed(settings)
+    tokens = cmd_tokens(settings, quiet=True)
+    cmd_build_patterns(settings)
+    model = cmd_train(settings)
+    stack = Stack(settings, model)
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        print("Starting the action server and the Rasa server...", flush=True)
+        stack.start()
+        print_demo_users(tokens)
+        print(
+            f"\nReady in {time.monotonic() - started:.0f} s.\n"
+            f"  Web chat:      {settings.rasa_url}/chat\n"
+            f"  HTTP channel:  POST {settings.rasa_url}/webhooks/erp/webhook "
+            "(Authorization: Bearer <token>)\n"
+            f"  Example:       curl -s -H 'Authorization: Bearer <token>' "
+            f"-d '{{\"sender\":\"me\",\"message\":\"what is our cash balance?\"}}' "
+            f"{settings.rasa_url}/webhooks/erp/webhook\n"
+            f"  Logs:          {settings.var_dir / 'logs'}\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        died = stack.watch()
+        print(f"\n{died} stopped unexpectedly; stopping everything.", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("\nStopping...", flush=True)
+    finally:
+        stack.stop()
+        print("Stopped.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start everything")
+    seed_parser = commands.add_parser("seed", help="create and fill the demo database")
+    seed_parser.add_argument("--scale", type=float, default=1.0)
+    seed_parser.add_argument("--as-of", type=date.fromisoformat, default=None)
+    db_parser = commands.add_parser("db", help="database schema")
+    db_parser.add_argument("action", choices=["upgrade"])
+    commands.add_parser("tokens", help="write and print the demo users' tokens")
+    nlu_parser = commands.add_parser("nlu", help="NLU resources")
+    nlu_parser.add_argument("action", choices=["build-patterns"])
+    train_parser = commands.add_parser("train", help="train the model if needed")
+    train_parser.add_argument("--force", action="store_true")
+    args = parser.parse_args(argv)
+
+    settings = load_settings()
+    if args.command == "run":
+        cmd_run(settings)
+    elif args.command == "seed":
+        cmd_seed(settings, scale=args.scale, as_of=args.as_of)
+    elif args.command == "db":
+        cmd_db_upgrade(settings)
+    elif args.command == "tokens":
+        cmd_tokens(settings)
+    elif args.command == "nlu":
+        cmd_build_patterns(settings)
+    elif args.command == "train":
+        cmd_train(settings, force=args.force)

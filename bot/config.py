@@ -1,0 +1,96 @@
+"""Settings from the environment, with the defaults that CONTRACT.md fixes.
+
+Standard library only: imported by both Python environments.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    var_dir: Path
+    database_url: str
+    tracker_store_url: str
+    lock_store_url: str | None
+    rasa_port: int
+    actions_port: int
+    kb_dir: Path
+    llm_model_path: str | None
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def demo_tokens_path(self) -> Path:
+        return self.var_dir / "demo_tokens.json"
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.var_dir / "secret_key"
+
+    @property
+    def api_token_path(self) -> Path:
+        return self.var_dir / "rasa_api_token"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def secret_key(self) -> bytes:
+        """The token-signing key, generated into var/ on first use."""
+        return _read_or_create(self.secret_key_path, lambda: secrets.token_hex(32)).encode()
+
+    def rasa_api_token(self) -> str:
+        token = os.environ.get("RASA_API_TOKEN")
+        if token:
+            return token
+        return _read_or_create(self.api_token_path, lambda: secrets.token_urlsafe(32))
+
+
+def _read_or_create(path: Path, make: object) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()  # type: ignore[operator]
+    # Create exclusively so that two processes starting together agree on one key.
+    try:
+        with open(path, "x") as handle:
+            handle.write(value)
+        path.chmod(0o600)
+    except FileExistsError:
+        pass
+    return path.read_text().strip()
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    root = Path(env.get("ERP_ROOT", ROOT))
+    var_dir = Path(env.get("ERP_VAR_DIR", root / "var"))
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'erp.db'}"
+    tracker_default = (
+        database_url if database_url.startswith("postgresql") else f"sqlite:///{var_dir / 'tracker.db'}"
+    )
+    return Settings(
+        root=root,
+        var_dir=var_dir,
+        database_url=database_url,
+        tracker_store_url=env.get("TRACKER_STORE_URL") or tracker_default,
+        lock_store_url=env.get("LOCK_STORE_URL") or None,
+        rasa_port=int(env.get("RASA_PORT", "5005")),
+        actions_port=int(env.get("ACTIONS_PORT", "5055")),
+        kb_dir=Path(env.get("KB_DIR", root / "knowledge")),
+        llm_model_path=env.get("LLM_MODEL_PATH") or None,
+    )
