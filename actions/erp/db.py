@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 
 def normalise_url(url: str) -> str:
@@ -19,9 +19,28 @@ def normalise_url(url: str) -> str:
     return url
 
 
-@lru_cache(maxsize=8)
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
 def get_engine(url: str) -> Engine:
+    """One engine (and connection pool) per database URL, created on first use."""
     url = normalise_url(url)
+    with _engines_lock:
+        if url not in _engines:
+            _engines[url] = _create_engine(url)
+        return _engines[url]
+
+
+def dispose_engine(url: str) -> None:
+    """Close the pool of a database, e.g. before dropping it."""
+    with _engines_lock:
+        engine = _engines.pop(normalise_url(url), None)
+    if engine is not None:
+        engine.dispose()
+
+
+def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _configure_sqlite)
@@ -45,15 +64,10 @@ def _begin_immediate_if_writing(connection) -> None:  # noqa: ANN001
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-@lru_cache(maxsize=8)
-def _session_factory(url: str) -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
-
-
 @contextmanager
 def read_session(url: str) -> Iterator[Session]:
     """A session for queries; rolled back at the end, so it can never write."""
-    session = _session_factory(url)()
+    session = Session(bind=get_engine(url), expire_on_commit=False)
     try:
         yield session
     finally:

@@ -143,12 +143,14 @@ def _aging_answer(ctx: Context, request: Request, ledger: Ledger, party_text: st
         return Answer(f"{side} as of {as_of}: there are no open items.", outcome="empty")
     parties = aging.by_party()
     top = parties[:TOP_PARTIES]
-    subject = "customers owe us" if ledger is AR else "we owe suppliers"
+    if ledger is AR:
+        subject = f"{len(parties)} customers owe us {ctx.money(aging.total)}"
+    else:
+        subject = f"we owe {len(parties)} suppliers {ctx.money(aging.total)}"
     bucket_text = ", ".join(f"{b} days {ctx.money(aging.buckets[b])}" for b in BUCKETS)
     top_text = "; ".join(f"{p} {ctx.money(amount)}" for p, amount, _, _ in top[:3])
     text = (
-        f"As of {as_of}, {len(parties)} {subject} {ctx.money(aging.total)} "
-        f"on {len(aging.items)} open {'invoices' if ledger is AR else 'bills'}; "
+        f"As of {as_of}, {subject} on {len(aging.items)} open {'invoices' if ledger is AR else 'bills'}; "
         f"{ctx.money(aging.overdue)} is overdue. Aging by days past due: {bucket_text}. "
         f"Largest: {top_text}."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,6 +17,11 @@ from actions.erp.reports.cash import total_cash
 
 ZERO = Decimal("0.00")
 DEFAULT_WEEKS = 4
+HORIZON_IN_TEXT = re.compile(
+    r"\b(?:next|coming|following)\s+(?:\d+|two|three|four|five|six|eight|twelve)?\s*"
+    r"(?:weeks?|months?|days?|quarter)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -86,8 +93,7 @@ def _week_of(weeks: list[Week], day: date) -> Week | None:
 
 
 def cash_flow(ctx: Context, request: Request) -> Answer:
-    horizon_text = request.first("time_period") or request.text
-    weeks = parse_horizon(horizon_text) if horizon_text else DEFAULT_WEEKS
+    weeks = parse_horizon(_horizon_text(request))
     result = outlook(ctx, weeks)
     inflow = sum((w.inflow for w in result.weeks), ZERO)
     outflow = sum((w.outflow for w in result.weeks), ZERO)
@@ -126,6 +132,15 @@ def cash_flow(ctx: Context, request: Request) -> Answer:
         currency=ctx.currency,
     )
     return Answer(text, [series_chart, weeks_table])
+
+
+def _horizon_text(request: Request) -> str:
+    """The forecast horizon the user named, as an entity or inside the sentence."""
+    entity = request.first("time_period")
+    if entity:
+        return entity
+    found = HORIZON_IN_TEXT.search(request.text)
+    return found.group(0) if found else ""
 
 
 def _explanation(ctx: Context, result: Outlook) -> str:

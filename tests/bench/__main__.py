@@ -1,0 +1,161 @@
+"""`make bench`: latency per read capability, throughput and memory, both servers up.
+
+Talks to the authenticated HTTP channel exactly as a client would. Writes a
+JSON report to var/bench/ and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.config import ROOT
+from tests.e2e.harness import RunningStack, running_stack
+
+QUESTIONS: dict[str, str] = {
+    "cash_balance": "what's our cash balance?",
+    "receivables": "which customers owe us money?",
+    "payables": "how much do we owe suppliers?",
+    "cash_flow": "cash flow outlook for the coming weeks",
+    "purchase_orders": "show purchase orders pending approval",
+    "pending_approvals": "what's waiting for my approval?",
+    "stock": "what's our stock valuation?",
+    "low_stock": "which products are below reorder level?",
+    "sales": "how were sales last month?",
+    "dashboard": "show me the dashboard",
+    "customer": "how many customers do we have?",
+    "document_status": "status of PO-2025-0042",
+    "alerts": "any alerts for me?",
+}
+USER = "padma.admin"
+CONCURRENCY = (1, 10, 50)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+async def one_message(client: httpx.AsyncClient, stack: RunningStack, sender: str, text: str) -> tuple[float, bool]:
+    started = time.perf_counter()
+    try:
+        reply = await client.post(
+            stack.webhook,
+            json={"sender": sender, "message": text},
+            headers={"Authorization": f"Bearer {stack.token(USER)}"},
+        )
+        ok = reply.status_code == 200 and any(m.get("text") for m in reply.json())
+    except httpx.HTTPError:
+        ok = False
+    return (time.perf_counter() - started) * 1000, ok
+
+
+async def latency(stack: RunningStack, repeats: int) -> dict[str, Any]:
+    results = {}
+    async with httpx.AsyncClient(timeout=60) as client:
+        for capability, question in QUESTIONS.items():
+            await one_message(client, stack, "bench-warmup", question)
+            samples = []
+            failures = 0
+            for i in range(repeats):
+                ms, ok = await one_message(client, stack, f"bench-lat-{i % 5}", question)
+                samples.append(ms)
+                failures += not ok
+            results[capability] = {
+                "p50_ms": round(percentile(samples, 50), 1),
+                "p95_ms": round(percentile(samples, 95), 1),
+                "p99_ms": round(percentile(samples, 99), 1),
+                "mean_ms": round(statistics.fmean(samples), 1),
+                "n": len(samples),
+                "failed": failures,
+            }
+    return results
+
+
+async def throughput(stack: RunningStack, conversations: int, seconds: float) -> dict[str, Any]:
+    questions = list(QUESTIONS.values())
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.perf_counter() + seconds
+
+    async def conversation(index: int, client: httpx.AsyncClient) -> None:
+        nonlocal failures
+        turn = 0
+        while time.perf_counter() < deadline:
+            ms, ok = await one_message(client, stack, f"bench-c{conversations}-{index}", questions[(index + turn) % len(questions)])
+            latencies.append(ms)
+            failures += not ok
+            turn += 1
+
+    limits = httpx.Limits(max_connections=conversations + 5)
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        await asyncio.gather(*(conversation(i, client) for i in range(conversations)))
+    elapsed = time.perf_counter() - started
+    return {
+        "conversations": conversations,
+        "messages": len(latencies),
+        "messages_per_s": round(len(latencies) / elapsed, 2),
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "failed": failures,
+    }
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, from /proc."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return round(total / 1024, 1)
+
+
+def print_table(report: dict[str, Any]) -> None:
+    print(f"\n{'capability':<20}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'failed':>8}")
+    for name, row in report["latency"].items():
+        print(f"{name:<20}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['p99_ms']:>10}{row['failed']:>8}")
+    print(f"\n{'conversations':<20}{'msg/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'failed':>8}")
+    for row in report["throughput"]:
+        print(f"{row['conversations']:<20}{row['messages_per_s']:>10}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['failed']:>8}")
+    print("\nmemory (RSS MB): " + ", ".join(f"{k} {v}" for k, v in report["memory_mb"].items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    var_dir = ROOT / "var" / "bench"
+    with running_stack(var_dir) as stack:
+        report: dict[str, Any] = {
+            "when": datetime.now().isoformat(timespec="seconds"),
+            "database": stack.settings.database_url.split("://")[0],
+            "latency": asyncio.run(latency(stack, args.repeats)),
+            "throughput": [asyncio.run(throughput(stack, n, args.seconds)) for n in CONCURRENCY],
+        }
+        report["memory_mb"] = {
+            service.name: rss_mb(service.process.pid) for service in stack.stack.services if service.process
+        }
+    out = var_dir / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print_table(report)
+    print(f"\nReport: {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
