@@ -77,7 +77,9 @@ def cmd_seed(settings: Settings, scale: float = 1.0, as_of: date | None = None) 
         print("The ERP database already has data; not seeding again.")
         return
     print("Generating the demo ERP data...", flush=True)
-    summary = seed(settings.database_url, as_of=as_of or date.today(), scale=scale, progress=Progress())
+    summary = seed(
+        settings.database_url, as_of=as_of or date.today(), scale=scale, progress=Progress()
+    )
     print(summary.describe() if hasattr(summary, "describe") else summary, flush=True)
 
 
@@ -159,7 +161,7 @@ def cmd_run(settings: Settings) -> None:
             f"  HTTP channel:  POST {settings.rasa_url}/webhooks/erp/webhook "
             "(Authorization: Bearer <token>)\n"
             f"  Example:       curl -s -H 'Authorization: Bearer <token>' "
-            f"-d '{{\"sender\":\"me\",\"message\":\"what is our cash balance?\"}}' "
+            f'-d \'{{"sender":"me","message":"what is our cash balance?"}}\' '
             f"{settings.rasa_url}/webhooks/erp/webhook\n"
             f"  Logs:          {settings.var_dir / 'logs'}\n"
             "Press Ctrl-C to stop.",
@@ -176,8 +178,11 @@ def cmd_run(settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start everything")
     seed_parser = commands.add_parser("seed", help="create and fill the demo database")

@@ -7,6 +7,7 @@ group, waits, then SIGKILLs what is left, so Ctrl-C leaves no orphans.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -76,10 +77,8 @@ class Service:
 
 
 def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _pump_output(name: str, process: subprocess.Popen, log_path: Path, echo: bool) -> None:

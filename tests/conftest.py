@@ -16,7 +16,9 @@ from actions.erp.service import ERPService
 
 AS_OF = date(2026, 11, 22)
 TEST_SCALE = 0.2
-PG_ADMIN_URL = os.environ.get("ERP_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "ERP_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def create_pg_database(name: str) -> str:

@@ -129,7 +129,7 @@ async def test_blocking_work_runs_off_the_event_loop(
     executor: ActionExecutor, monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
     class SlowService(ERPService):
-        def ask(self, *args: Any, **kwargs: Any):  # noqa: ANN201
+        def ask(self, *args: Any, **kwargs: Any):
             time.sleep(0.5)  # a slow database
             return super().ask(*args, **kwargs)
 

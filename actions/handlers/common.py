@@ -62,7 +62,9 @@ async def run_capability(action: str, capability: str, tracker: Tracker) -> Answ
     return answer
 
 
-def send_answer(dispatcher: CollectingDispatcher, tracker: Tracker, capability: str, answer: Answer) -> None:
+def send_answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, capability: str, answer: Answer
+) -> None:
     buttons = _candidate_buttons(tracker, answer) if answer.candidates else []
     dispatcher.utter_message(text=answer.text, buttons=buttons or None)
     if answer.payloads:
@@ -82,7 +84,11 @@ def _candidate_buttons(tracker: Tracker, answer: Answer) -> list[dict[str, Any]]
     intent = (message.get("intent") or {}).get("name")
     entities = {e["entity"]: e.get("value") for e in message.get("entities", [])}
     ambiguous = next(
-        (name for name in NAME_ENTITIES if entities.get(name) and str(entities[name]) in answer.text),
+        (
+            name
+            for name in NAME_ENTITIES
+            if entities.get(name) and str(entities[name]) in answer.text
+        ),
         next((name for name in NAME_ENTITIES if entities.get(name)), None),
     )
     if not intent or not ambiguous:

@@ -45,7 +45,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def one_message(client: httpx.AsyncClient, stack: RunningStack, sender: str, text: str) -> tuple[float, bool]:
+async def one_message(
+    client: httpx.AsyncClient, stack: RunningStack, sender: str, text: str
+) -> tuple[float, bool]:
     started = time.perf_counter()
     try:
         reply = await client.post(
@@ -91,7 +93,12 @@ async def throughput(stack: RunningStack, conversations: int, seconds: float) ->
         nonlocal failures
         turn = 0
         while time.perf_counter() < deadline:
-            ms, ok = await one_message(client, stack, f"bench-c{conversations}-{index}", questions[(index + turn) % len(questions)])
+            ms, ok = await one_message(
+                client,
+                stack,
+                f"bench-c{conversations}-{index}",
+                questions[(index + turn) % len(questions)],
+            )
             latencies.append(ms)
             failures += not ok
             turn += 1
@@ -128,10 +135,14 @@ def rss_mb(pid: int) -> float:
 def print_table(report: dict[str, Any]) -> None:
     print(f"\n{'capability':<20}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'failed':>8}")
     for name, row in report["latency"].items():
-        print(f"{name:<20}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['p99_ms']:>10}{row['failed']:>8}")
+        print(
+            f"{name:<20}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['p99_ms']:>10}{row['failed']:>8}"
+        )
     print(f"\n{'conversations':<20}{'msg/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'failed':>8}")
     for row in report["throughput"]:
-        print(f"{row['conversations']:<20}{row['messages_per_s']:>10}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['failed']:>8}")
+        print(
+            f"{row['conversations']:<20}{row['messages_per_s']:>10}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['failed']:>8}"
+        )
     print("\nmemory (RSS MB): " + ", ".join(f"{k} {v}" for k, v in report["memory_mb"].items()))
 
 
@@ -149,7 +160,9 @@ def main() -> None:
             "throughput": [asyncio.run(throughput(stack, n, args.seconds)) for n in CONCURRENCY],
         }
         report["memory_mb"] = {
-            service.name: rss_mb(service.process.pid) for service in stack.stack.services if service.process
+            service.name: rss_mb(service.process.pid)
+            for service in stack.stack.services
+            if service.process
         }
     out = var_dir / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")

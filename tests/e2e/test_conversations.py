@@ -153,8 +153,7 @@ def test_requests_without_a_valid_token_are_refused(
 
 
 def test_a_tampered_token_is_refused(stack: RunningStack) -> None:
-    token = stack.token("padma.warehouse")
-    body, signature = token.split(".")
+    signature = stack.token("padma.warehouse").split(".")[1]
     forged = stack.token("padma.admin").split(".")[0] + "." + signature
     reply = httpx.post(
         stack.webhook,

@@ -34,11 +34,11 @@ class Ledger:
     party_label: str
     resolve: Callable[..., Any]
     title: str
-    owe_phrase: str  # "owe us" / "we owe"
+    documents: str  # "invoices" / "bills"
 
 
-AR = Ledger(CustomerInvoice, "customer", "Customer", resolve_customer, "Receivables", "owe us")
-AP = Ledger(SupplierBill, "supplier", "Supplier", resolve_supplier, "Payables", "we owe")
+AR = Ledger(CustomerInvoice, "customer", "Customer", resolve_customer, "Receivables", "invoices")
+AP = Ledger(SupplierBill, "supplier", "Supplier", resolve_supplier, "Payables", "bills")
 
 
 def bucket_for(days_overdue: int) -> str:
@@ -150,7 +150,7 @@ def _aging_answer(ctx: Context, request: Request, ledger: Ledger, party_text: st
     bucket_text = ", ".join(f"{b} days {ctx.money(aging.buckets[b])}" for b in BUCKETS)
     top_text = "; ".join(f"{p} {ctx.money(amount)}" for p, amount, _, _ in top[:3])
     text = (
-        f"As of {as_of}, {subject} on {len(aging.items)} open {'invoices' if ledger is AR else 'bills'}; "
+        f"As of {as_of}, {subject} on {len(aging.items)} open {ledger.documents}; "
         f"{ctx.money(aging.overdue)} is overdue. Aging by days past due: {bucket_text}. "
         f"Largest: {top_text}."
     )

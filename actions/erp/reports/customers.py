@@ -40,7 +40,8 @@ def _details(ctx: Context, c: Customer) -> Answer:
         f"{c.name} ({c.code}, {status}) in {c.city}: payment terms {c.payment_terms_days} days, "
         f"credit limit {ctx.money(c.credit_limit)}, balance {ctx.money(aging.total)} "
         f"({ctx.money(aging.overdue)} overdue), "
-        f"{'available credit' if available >= 0 else 'over the limit by'} {ctx.money(abs(available))}."
+        f"{'available credit' if available >= 0 else 'over the limit by'} "
+        f"{ctx.money(abs(available))}."
     )
     if c.email or c.phone:
         text += f" Contact: {', '.join(x for x in (c.email, c.phone) if x)}."

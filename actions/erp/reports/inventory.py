@@ -74,7 +74,8 @@ def stock(ctx: Context, request: Request) -> Answer:
             f"{r['warehouse']} {format_quantity(r['quantity'], r['unit'])}" for r in rows
         )
         text = (
-            f"Stock of {product.name} ({product.sku}) {('in ' + warehouse.name) if warehouse else ''}"
+            f"Stock of {product.name} ({product.sku}) "
+            f"{('in ' + warehouse.name) if warehouse else ''}"
             f" as of {as_of}: {format_quantity(units, product.unit)}, valued at "
             f"{ctx.money(total_value)} at standard cost"
         ).replace("  ", " ")
@@ -88,7 +89,8 @@ def stock(ctx: Context, request: Request) -> Answer:
     split = ", ".join(f"{name} {ctx.money(value)}" for name, value in sorted(by_warehouse.items()))
     products = len({r["sku"] for r in rows if r["quantity"] > 0})
     text = (
-        f"Stock {where + ' ' if where else ''}as of {as_of}: {products} products on hand, valued at "
+        f"Stock {where + ' ' if where else ''}as of {as_of}: {products} products on hand, "
+        "valued at "
         f"{ctx.money(total_value)} at standard cost ({split})."
     )
     top = sorted(rows, key=lambda r: -r["value"])[:LIST_LIMIT]

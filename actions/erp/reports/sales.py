@@ -69,7 +69,10 @@ def sales(ctx: Context, request: Request) -> Answer:
     who = f" to {customer.name}" if customer else ""
     if orders == 0:
         return Answer(f"No sales{who} in {period.label}.", outcome="empty")
-    text = f"Sales{who} for {period.label}: {ctx.money(total)} net of discounts, before tax, on {orders} order{'s' if orders != 1 else ''}."
+    text = (
+        f"Sales{who} for {period.label}: {ctx.money(total)} net of discounts, before tax, "
+        f"on {orders} order{'s' if orders != 1 else ''}."
+    )
     if previous > ZERO:
         change = (total - previous) / previous * 100
         direction = "up" if change >= 0 else "down"
@@ -135,7 +138,7 @@ def _product_sales(
     return Answer(text)
 
 
-def _line_value():  # noqa: ANN202 - SQL expression
+def _line_value():
     return func.coalesce(func.sum(SalesOrder.subtotal - SalesOrder.discount_total), ZERO)
 
 
