@@ -81,7 +81,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     var_dir = Path(env.get("ERP_VAR_DIR", root / "var"))
     database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'erp.db'}"
     tracker_default = (
-        database_url if database_url.startswith("postgresql") else f"sqlite:///{var_dir / 'tracker.db'}"
+        database_url
+        if database_url.startswith("postgresql")
+        else f"sqlite:///{var_dir / 'tracker.db'}"
     )
     return Settings(
         root=root,

@@ -86,9 +86,7 @@ class AuthenticatedRestInput(InputChannel):
             raise RequestError(400, "'metadata' must be a JSON object.")
         return sender, message.strip(), metadata
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("erp_webhook", __name__)
 
         @webhook.get("/")

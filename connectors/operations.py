@@ -25,9 +25,7 @@ class OperationsInput(InputChannel):
     def url_prefix(self) -> str:
         return "/"
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         operations = Blueprint("operations", __name__)
 
         @operations.get("/metrics")

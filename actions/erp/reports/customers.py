@@ -38,7 +38,8 @@ def _details(ctx: Context, c: Customer) -> Answer:
     status = "active" if c.is_active else "inactive"
     text = (
         f"{c.name} ({c.code}, {status}) in {c.city}: payment terms {c.payment_terms_days} days, "
-        f"credit limit {ctx.money(c.credit_limit)}, balance {ctx.money(aging.total)} "
+        f"credit limit {ctx.money(c.credit_limit)}, balance as of {format_date(ctx.today)} "
+        f"{ctx.money(aging.total)} "
         f"({ctx.money(aging.overdue)} overdue), "
         f"{'available credit' if available >= 0 else 'over the limit by'} "
         f"{ctx.money(abs(available))}."

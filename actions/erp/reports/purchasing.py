@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 
 from actions.erp.answers import Answer, Column, table
 from actions.erp.context import Context, Request
+from actions.erp.formatting import format_date
 from actions.erp.models import PurchaseOrder, PurchaseOrderStatus, Role
 from actions.erp.parsing import parse_amount, parse_period
 from actions.erp.resolve import resolve_supplier
@@ -79,7 +80,9 @@ def purchase_orders(ctx: Context, request: Request) -> Answer:
     orders = list(
         ctx.session.scalars(query.order_by(PurchaseOrder.order_date.desc(), PurchaseOrder.number))
     )
-    described = f" ({'; '.join(filters)})" if filters else ""
+    if not period_text:
+        filters.append(f"all order dates up to {format_date(ctx.today)}")
+    described = f" ({'; '.join(filters)})"
     if not orders:
         return Answer(f"No purchase orders match{described}.", outcome="empty")
     total = sum((o.total for o in orders), ZERO)
@@ -107,13 +110,17 @@ def pending_approvals(ctx: Context, request: Request) -> Answer:
         )
     orders = list(ctx.session.scalars(query))
     if not orders:
-        return Answer("Nothing is waiting for your approval right now.", outcome="empty")
+        return Answer(
+            f"Nothing is waiting for your approval as of {format_date(ctx.today)}.",
+            outcome="empty",
+        )
     total = sum((o.total for o in orders), ZERO)
     oldest = orders[0]
     waited = (ctx.today - oldest.submitted_at.date()).days if oldest.submitted_at else 0
     text = (
         f"{len(orders)} purchase order{'s' if len(orders) != 1 else ''} "
-        f"{'are' if len(orders) != 1 else 'is'} waiting for your approval, worth "
+        f"{'are' if len(orders) != 1 else 'is'} waiting for your approval as of "
+        f"{format_date(ctx.today)}, worth "
         f"{ctx.money(total)}. The oldest is {oldest.number} from {oldest.supplier.name} "
         f"for {ctx.money(oldest.total)}, waiting {waited} day{'s' if waited != 1 else ''}."
     )
