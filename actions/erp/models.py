@@ -402,7 +402,24 @@ class PurchaseOrderEvent(Base):
 # --- receivables and payables -------------------------------------------------
 
 
-class CustomerInvoice(Base):
+class PayableDocument:
+    """Amounts shared by customer invoices (AR) and supplier bills (AP)."""
+
+    due_date: Mapped[date] = mapped_column(Date)
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    tax_total: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    amount_paid: Mapped[Decimal] = mapped_column(Money)
+    journal_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("journal_entries.id"), nullable=True
+    )
+
+    @property
+    def open_amount(self) -> Decimal:
+        return self.total - self.amount_paid
+
+
+class CustomerInvoice(PayableDocument, Base):
     __tablename__ = "customer_invoices"
     __table_args__ = (
         UniqueConstraint("company_id", "number"),
@@ -416,24 +433,12 @@ class CustomerInvoice(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     sales_order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_orders.id"), nullable=True)
     invoice_date: Mapped[date] = mapped_column(Date)
-    due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[InvoiceStatus] = mapped_column(_enum(InvoiceStatus, "invoice_status"))
-    subtotal: Mapped[Decimal] = mapped_column(Money)
-    tax_total: Mapped[Decimal] = mapped_column(Money)
-    total: Mapped[Decimal] = mapped_column(Money)
-    amount_paid: Mapped[Decimal] = mapped_column(Money)
-    journal_entry_id: Mapped[int | None] = mapped_column(
-        ForeignKey("journal_entries.id"), nullable=True
-    )
 
     customer: Mapped[Customer] = relationship(lazy="joined")
 
-    @property
-    def open_amount(self) -> Decimal:
-        return self.total - self.amount_paid
 
-
-class SupplierBill(Base):
+class SupplierBill(PayableDocument, Base):
     __tablename__ = "supplier_bills"
     __table_args__ = (
         UniqueConstraint("company_id", "number"),
@@ -450,21 +455,9 @@ class SupplierBill(Base):
         ForeignKey("purchase_orders.id"), nullable=True
     )
     bill_date: Mapped[date] = mapped_column(Date)
-    due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[InvoiceStatus] = mapped_column(_enum(InvoiceStatus, "bill_status"))
-    subtotal: Mapped[Decimal] = mapped_column(Money)
-    tax_total: Mapped[Decimal] = mapped_column(Money)
-    total: Mapped[Decimal] = mapped_column(Money)
-    amount_paid: Mapped[Decimal] = mapped_column(Money)
-    journal_entry_id: Mapped[int | None] = mapped_column(
-        ForeignKey("journal_entries.id"), nullable=True
-    )
 
     supplier: Mapped[Supplier] = relationship(lazy="joined")
-
-    @property
-    def open_amount(self) -> Decimal:
-        return self.total - self.amount_paid
 
 
 class BankAccount(Base):
