@@ -12,6 +12,17 @@ PY_RASA=.venvs/rasa/bin/python
 
 step() { printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
 
+# Run a noisy command with its output in a log; show the log only if it fails.
+quietly() {
+  local log="$ERP_VAR_DIR/logs/$1.log"; shift
+  mkdir -p "$(dirname "$log")"
+  if ! "$@" >"$log" 2>&1; then
+    tail -n 60 "$log"
+    echo "FAILED: $* (full log: $log)"
+    return 1
+  fi
+}
+
 step "lint: ruff check and format check"
 .venvs/actions/bin/ruff check .
 .venvs/actions/bin/ruff format --check .
@@ -19,24 +30,26 @@ step "lint: ruff check and format check"
 step "demo database, entity patterns and model"
 $PY_ACTIONS -m bot seed
 $PY_ACTIONS -m bot nlu build-patterns
-$PY_ACTIONS -m bot train
+quietly train $PY_ACTIONS -m bot train
 MODEL="$($PY_ACTIONS -c 'from bot.config import load_settings; from bot.training import model_path; print(model_path(load_settings()))')"
 export ERP_TEST_MODEL="$MODEL"
 
 step "rasa data validate (warnings fail)"
-$PY_RASA -m rasa data validate --fail-on-warnings --data data --domain domain.yml --config config.yml
+quietly validate $PY_RASA -m rasa data validate --fail-on-warnings \
+  --data data --domain domain.yml --config config.yml
+echo "no errors, no warnings"
 
 step "test stories (prediction errors fail)"
-$PY_RASA -m rasa test core --stories tests/stories --model "$MODEL" \
+quietly test-stories $PY_RASA -m rasa test core --stories tests/stories --model "$MODEL" \
   --fail-on-prediction-errors --out "$ERP_VAR_DIR/results/core" --no-plot
+grep -E "Correct: " "$ERP_VAR_DIR/logs/test-stories.log" | sed 's/.*INFO *rasa.core.test *- */  /'
 
 step "NLU report on the held-out split"
-$PY_RASA -m rasa test nlu --nlu tests/nlu/heldout.yml --model "$MODEL" \
-  --out "$ERP_VAR_DIR/results/nlu" --no-plot >/dev/null
-$PY_ACTIONS -m tests.nlu.report "$ERP_VAR_DIR/results/nlu"
+$PY_RASA -W ignore -m tests.nlu.heldout "$MODEL" "$ERP_VAR_DIR/results/nlu" 2>"$ERP_VAR_DIR/logs/heldout.log"
 
 step "unit tests in the Rasa environment"
-$PY_RASA -m pytest -q tests/rasa_side -p no:cacheprovider
+# --confcutdir: the Rasa environment must not load tests/conftest.py (actions environment)
+$PY_RASA -m pytest -q tests/rasa_side -p no:cacheprovider --confcutdir=tests/rasa_side -p no:warnings
 
 step "unit, integration and end-to-end tests"
 $PY_ACTIONS -m pytest -q tests --ignore=tests/rasa_side -p no:cacheprovider
