@@ -11,6 +11,7 @@ import asyncio
 import json
 import statistics
 import time
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,14 @@ QUESTIONS: dict[str, str] = {
     "alerts": "any alerts for me?",
 }
 USER = "padma.admin"
+# Conversation ids are unique per run: the tracker store outlives a run, and
+# continuing yesterday's conversations would measure their length, not us.
+RUN = uuid.uuid4().hex[:8]
 CONCURRENCY = (1, 10, 50)
+# A working session is a handful of questions; latency is measured on
+# conversations of this length, and the growth over a long one apart.
+TURNS_PER_CONVERSATION = 10
+LONG_CONVERSATION_TURNS = 100
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -65,11 +73,12 @@ async def latency(stack: RunningStack, repeats: int) -> dict[str, Any]:
     results = {}
     async with httpx.AsyncClient(timeout=60) as client:
         for capability, question in QUESTIONS.items():
-            await one_message(client, stack, "bench-warmup", question)
+            await one_message(client, stack, f"bench-{RUN}-warmup", question)
             samples = []
             failures = 0
             for i in range(repeats):
-                ms, ok = await one_message(client, stack, f"bench-lat-{i % 5}", question)
+                sender = f"bench-{RUN}-{capability}-{i // TURNS_PER_CONVERSATION}"
+                ms, ok = await one_message(client, stack, sender, question)
                 samples.append(ms)
                 failures += not ok
             results[capability] = {
@@ -81,6 +90,22 @@ async def latency(stack: RunningStack, repeats: int) -> dict[str, Any]:
                 "failed": failures,
             }
     return results
+
+
+async def long_conversation(stack: RunningStack) -> dict[str, Any]:
+    """How latency grows as one conversation gets long (the tracker grows with it)."""
+    questions = list(QUESTIONS.values())
+    samples = []
+    async with httpx.AsyncClient(timeout=60) as client:
+        for turn in range(LONG_CONVERSATION_TURNS):
+            question = questions[turn % len(questions)]
+            ms, _ = await one_message(client, stack, f"bench-{RUN}-long", question)
+            samples.append(ms)
+    return {
+        "turns": LONG_CONVERSATION_TURNS,
+        "mean_ms_first_10": round(statistics.fmean(samples[:10]), 1),
+        "mean_ms_last_10": round(statistics.fmean(samples[-10:]), 1),
+    }
 
 
 async def throughput(stack: RunningStack, conversations: int, seconds: float) -> dict[str, Any]:
@@ -96,7 +121,7 @@ async def throughput(stack: RunningStack, conversations: int, seconds: float) ->
             ms, ok = await one_message(
                 client,
                 stack,
-                f"bench-c{conversations}-{index}",
+                f"bench-{RUN}-c{conversations}-{index}-{turn // TURNS_PER_CONVERSATION}",
                 questions[(index + turn) % len(questions)],
             )
             latencies.append(ms)
@@ -143,6 +168,11 @@ def print_table(report: dict[str, Any]) -> None:
         print(
             f"{row['conversations']:<20}{row['messages_per_s']:>10}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['failed']:>8}"
         )
+    long = report["long_conversation"]
+    print(
+        f"\none conversation of {long['turns']} turns: mean {long['mean_ms_first_10']} ms "
+        f"for the first 10, {long['mean_ms_last_10']} ms for the last 10"
+    )
     print("\nmemory (RSS MB): " + ", ".join(f"{k} {v}" for k, v in report["memory_mb"].items()))
 
 
@@ -158,6 +188,7 @@ def main() -> None:
             "database": stack.settings.database_url.split("://")[0],
             "latency": asyncio.run(latency(stack, args.repeats)),
             "throughput": [asyncio.run(throughput(stack, n, args.seconds)) for n in CONCURRENCY],
+            "long_conversation": asyncio.run(long_conversation(stack)),
         }
         report["memory_mb"] = {
             service.name: rss_mb(service.process.pid)
