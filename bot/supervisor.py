@@ -138,6 +138,9 @@ def base_environment(settings: Settings) -> dict[str, str]:
         TF_CPP_MIN_LOG_LEVEL="2",
         RASA_TELEMETRY_ENABLED="false",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        # Rasa 3.6's dependencies warn about their own deprecated APIs at every
+        # start; those lines say nothing about this project and bury its logs.
+        PYTHONWARNINGS="ignore::DeprecationWarning",
     )
     return env
 
