@@ -80,7 +80,7 @@ def cmd_seed(settings: Settings, scale: float = 1.0, as_of: date | None = None) 
     summary = seed(
         settings.database_url, as_of=as_of or date.today(), scale=scale, progress=Progress()
     )
-    print(summary.describe() if hasattr(summary, "describe") else summary, flush=True)
+    print(summary.describe(), flush=True)
 
 
 def cmd_tokens(settings: Settings, quiet: bool = False) -> dict:

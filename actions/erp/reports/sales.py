@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from actions.erp.answers import Answer, Column, chart, table
 from actions.erp.context import Context, Request
@@ -21,6 +21,7 @@ from actions.erp.resolve import resolve_customer, resolve_product
 ZERO = Decimal("0.00")
 COUNTED = (SalesOrderStatus.CONFIRMED, SalesOrderStatus.DELIVERED, SalesOrderStatus.INVOICED)
 TOP = 5
+NET_VALUE = SalesOrder.subtotal - SalesOrder.discount_total
 
 
 def previous_period(period: Period) -> tuple[date, date]:
@@ -29,23 +30,26 @@ def previous_period(period: Period) -> tuple[date, date]:
     return period.start - timedelta(days=length), period.start - timedelta(days=1)
 
 
-def _orders(ctx: Context, start: date, end: date) -> Select:
-    return (
-        select(SalesOrder)
-        .where(SalesOrder.company_id == ctx.company_id)
+def _counted(
+    query: Select, ctx: Context, start: date, end: date, customer_id: int | None = None
+) -> Select:
+    """Restrict a query to the company's counted sales orders in a date range."""
+    query = (
+        query.where(SalesOrder.company_id == ctx.company_id)
         .where(SalesOrder.status.in_(COUNTED))
         .where(SalesOrder.order_date.between(start, end))
     )
+    if customer_id is not None:
+        query = query.where(SalesOrder.customer_id == customer_id)
+    return query
+
+
+def _total_net() -> ColumnElement[Decimal]:
+    return func.coalesce(func.sum(NET_VALUE), ZERO)
 
 
 def net_sales(ctx: Context, start: date, end: date, customer_id: int | None = None) -> Decimal:
-    query = select(func.coalesce(func.sum(SalesOrder.subtotal - SalesOrder.discount_total), ZERO))
-    query = query.where(SalesOrder.company_id == ctx.company_id)
-    query = query.where(SalesOrder.status.in_(COUNTED))
-    query = query.where(SalesOrder.order_date.between(start, end))
-    if customer_id is not None:
-        query = query.where(SalesOrder.customer_id == customer_id)
-    return ctx.session.scalar(query) or ZERO
+    return ctx.session.scalar(_counted(select(_total_net()), ctx, start, end, customer_id)) or ZERO
 
 
 def sales(ctx: Context, request: Request) -> Answer:
@@ -62,10 +66,8 @@ def sales(ctx: Context, request: Request) -> Answer:
     total = net_sales(ctx, period.start, period.end, customer_id)
     prev_start, prev_end = previous_period(period)
     previous = net_sales(ctx, prev_start, prev_end, customer_id)
-    count_query = _orders(ctx, period.start, period.end).with_only_columns(func.count())
-    if customer_id is not None:
-        count_query = count_query.where(SalesOrder.customer_id == customer_id)
-    orders = int(ctx.session.scalar(count_query) or 0)
+    count_query = select(func.count()).select_from(SalesOrder)
+    orders = ctx.session.scalar(_counted(count_query, ctx, period.start, period.end, customer_id))
     who = f" to {customer.name}" if customer else ""
     if orders == 0:
         return Answer(f"No sales{who} in {period.label}.", outcome="empty")
@@ -114,19 +116,12 @@ def sales(ctx: Context, request: Request) -> Answer:
 def _product_sales(
     ctx: Context, period: Period, product: Product, customer: Customer | None
 ) -> Answer:
-    query = (
-        select(
-            func.coalesce(func.sum(SalesOrderLine.quantity), 0),
-            func.coalesce(func.sum(SalesOrderLine.line_total), ZERO),
-        )
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .where(SalesOrder.company_id == ctx.company_id)
-        .where(SalesOrder.status.in_(COUNTED))
-        .where(SalesOrder.order_date.between(period.start, period.end))
-        .where(SalesOrderLine.product_id == product.id)
-    )
-    if customer is not None:
-        query = query.where(SalesOrder.customer_id == customer.id)
+    query = select(
+        func.coalesce(func.sum(SalesOrderLine.quantity), 0),
+        func.coalesce(func.sum(SalesOrderLine.line_total), ZERO),
+    ).join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+    query = _counted(query, ctx, period.start, period.end, customer.id if customer else None)
+    query = query.where(SalesOrderLine.product_id == product.id)
     quantity, value = ctx.session.execute(query).one()
     who = f" to {customer.name}" if customer else ""
     if not quantity:
@@ -138,19 +133,18 @@ def _product_sales(
     return Answer(text)
 
 
-def _line_value():
-    return func.coalesce(func.sum(SalesOrder.subtotal - SalesOrder.discount_total), ZERO)
-
-
 def _top_customers(ctx: Context, period: Period) -> list[tuple[str, Decimal]]:
     rows = ctx.session.execute(
-        select(Customer.name, _line_value())
-        .join(Customer, Customer.id == SalesOrder.customer_id)
-        .where(SalesOrder.company_id == ctx.company_id)
-        .where(SalesOrder.status.in_(COUNTED))
-        .where(SalesOrder.order_date.between(period.start, period.end))
+        _counted(
+            select(Customer.name, _total_net()).join(
+                Customer, Customer.id == SalesOrder.customer_id
+            ),
+            ctx,
+            period.start,
+            period.end,
+        )
         .group_by(Customer.id, Customer.name)
-        .order_by(_line_value().desc(), Customer.name)
+        .order_by(_total_net().desc(), Customer.name)
         .limit(TOP)
     ).all()
     return [(name, value) for name, value in rows]
@@ -164,28 +158,21 @@ def _top_products(
         select(Product.name, func.sum(SalesOrderLine.quantity), value)
         .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
         .join(Product, Product.id == SalesOrderLine.product_id)
-        .where(SalesOrder.company_id == ctx.company_id)
-        .where(SalesOrder.status.in_(COUNTED))
-        .where(SalesOrder.order_date.between(period.start, period.end))
+    )
+    query = (
+        _counted(query, ctx, period.start, period.end, customer_id)
         .group_by(Product.id, Product.name)
         .order_by(value.desc(), Product.name)
         .limit(TOP)
     )
-    if customer_id is not None:
-        query = query.where(SalesOrder.customer_id == customer_id)
     return [(name, int(qty), v) for name, qty, v in ctx.session.execute(query).all()]
 
 
 def _trend_chart(ctx: Context, period: Period, customer_id: int | None) -> dict:
     """Daily totals for periods up to about two months, monthly beyond."""
-    query = (
-        select(SalesOrder.order_date, SalesOrder.subtotal - SalesOrder.discount_total)
-        .where(SalesOrder.company_id == ctx.company_id)
-        .where(SalesOrder.status.in_(COUNTED))
-        .where(SalesOrder.order_date.between(period.start, period.end))
+    query = _counted(
+        select(SalesOrder.order_date, NET_VALUE), ctx, period.start, period.end, customer_id
     )
-    if customer_id is not None:
-        query = query.where(SalesOrder.customer_id == customer_id)
     monthly = (period.end - period.start).days > 62
     buckets: dict[str, Decimal] = {}
     day = period.start
