@@ -6,7 +6,7 @@ Numbers in the replies are checked against direct SQL on the same database.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import httpx
@@ -200,3 +200,50 @@ def test_metrics_are_exposed_by_both_servers(stack: RunningStack) -> None:
     actions = httpx.get(f"{stack.settings.actions_url}/metrics", timeout=10).text
     assert "erp_channel_message_seconds_count" in rasa
     assert 'erp_action_seconds_count{action="action_cash_balance"' in actions
+
+
+def test_sloppy_document_reference_is_understood(stack: RunningStack) -> None:
+    reply = text_of(stack.say("padma.finance", "whats the status of po 2025-42"))
+    assert reply.startswith("Purchase order PO-2025-0042 from ")
+
+
+def test_customer_named_in_lower_case_is_resolved(stack: RunningStack) -> None:
+    name = scalar_text(
+        stack,
+        """
+        SELECT cu.name FROM customer_invoices ci JOIN customers cu ON cu.id = ci.customer_id
+        JOIN companies c ON c.id = ci.company_id
+        WHERE c.code = 'padma' AND ci.status IN ('posted', 'partially_paid')
+        GROUP BY cu.name ORDER BY SUM(ci.total - ci.amount_paid) DESC LIMIT 1
+        """,
+    )
+    owed = scalar_cents(
+        stack,
+        """
+        SELECT COALESCE(SUM(ci.total - ci.amount_paid), 0) FROM customer_invoices ci
+        JOIN customers cu ON cu.id = ci.customer_id JOIN companies c ON c.id = ci.company_id
+        WHERE c.code = 'padma' AND cu.name = :name AND ci.status IN ('posted', 'partially_paid')
+        """,
+        name=name,
+    )
+    reply = text_of(stack.say("padma.finance", f"how much does {name.lower()} owe us?"))
+    assert f"{name} owes us {format_money(owed, 'BDT')}" in reply
+
+
+def test_sales_for_last_month(stack: RunningStack) -> None:
+    first_of_this_month = date.today().replace(day=1)
+    end = first_of_this_month - timedelta(days=1)
+    start = end.replace(day=1)
+    expected = scalar_cents(
+        stack,
+        """
+        SELECT COALESCE(SUM(so.subtotal - so.discount_total), 0) FROM sales_orders so
+        JOIN companies c ON c.id = so.company_id
+        WHERE c.code = 'padma' AND so.status IN ('confirmed', 'delivered', 'invoiced')
+        AND so.order_date BETWEEN :start AND :end
+        """,
+        start=start,
+        end=end,
+    )
+    reply = text_of(stack.say("padma.sales", "how were sales last month?"))
+    assert f"Sales for {start:%B %Y}: {format_money(expected, 'BDT')}" in reply
