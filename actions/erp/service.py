@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlalchemy.exc import OperationalError
 
-from actions.erp.access import load_actor
+from actions.erp.access import Actor, load_actor
 from actions.erp.answers import Answer
 from actions.erp.context import Context, Request
 from actions.erp.db import read_session
@@ -69,33 +69,15 @@ CAPABILITIES: dict[str, Capability] = {
 }
 
 
-@dataclass(frozen=True)
-class Profile:
-    username: str
-    full_name: str
-    company_code: str
-    company_name: str
-    currency: str
-    roles: tuple[str, ...]
-
-
 class ERPService:
     def __init__(self, database_url: str, today: Callable[[], date] = date.today) -> None:
         self.database_url = database_url
         self._today = today
 
-    def profile(self, username: str | None, company: str | None) -> Profile:
+    def profile(self, username: str | None, company: str | None) -> Actor:
         """Who the user is, for greeting and for the session's slots."""
         with read_session(self.database_url) as session:
-            actor = load_actor(session, username, company)
-            return Profile(
-                username=actor.username,
-                full_name=actor.full_name,
-                company_code=actor.company_code,
-                company_name=actor.company_name,
-                currency=actor.currency,
-                roles=tuple(sorted(actor.roles)),
-            )
+            return load_actor(session, username, company)
 
     def ask(
         self, capability: str, username: str | None, company: str | None, request: Request

@@ -45,7 +45,7 @@ class ActionSessionStart(Action):
                 events += [
                     SlotSet("erp_user", profile.username),
                     SlotSet("erp_company", profile.company_code),
-                    SlotSet("erp_roles", list(profile.roles)),
+                    SlotSet("erp_roles", sorted(profile.roles)),
                     SlotSet("erp_user_name", profile.full_name),
                     SlotSet("erp_company_name", profile.company_name),
                 ]

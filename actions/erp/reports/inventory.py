@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from actions.erp.answers import Answer, Column, table
 from actions.erp.context import Context, Request
@@ -24,14 +24,19 @@ ZERO = Decimal("0.00")
 LIST_LIMIT = 25
 
 
-def stock(ctx: Context, request: Request) -> Answer:
-    product_text, warehouse_text = request.first("product"), request.first("warehouse")
-    query = (
+def _stock_lines(ctx: Context) -> Select:
+    """(level, product, warehouse) rows of the company's stock."""
+    return (
         select(StockLevel, Product, Warehouse)
         .join(Product, Product.id == StockLevel.product_id)
         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
         .where(StockLevel.company_id == ctx.company_id)
     )
+
+
+def stock(ctx: Context, request: Request) -> Answer:
+    product_text, warehouse_text = request.first("product"), request.first("warehouse")
+    query = _stock_lines(ctx)
     scope = []
     product = warehouse = None
     if product_text:
@@ -143,10 +148,7 @@ def below_reorder_level(ctx: Context, warehouse_id: int | None = None) -> list[d
     """
     on_order = _on_order(ctx)
     query = (
-        select(StockLevel, Product, Warehouse)
-        .join(Product, Product.id == StockLevel.product_id)
-        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-        .where(StockLevel.company_id == ctx.company_id)
+        _stock_lines(ctx)
         .where(Product.is_active.is_(True))
         .where(StockLevel.quantity < Product.reorder_level)
     )

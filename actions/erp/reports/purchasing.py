@@ -97,18 +97,23 @@ def purchase_orders(ctx: Context, request: Request) -> Answer:
     return Answer(text, [_po_table(ctx, "Purchase orders", orders[:LIST_LIMIT])])
 
 
-def pending_approvals(ctx: Context, request: Request) -> Answer:
-    query = (
-        select(PurchaseOrder)
-        .where(PurchaseOrder.company_id == ctx.company_id)
-        .where(PurchaseOrder.status == PurchaseOrderStatus.PENDING_APPROVAL)
-        .order_by(PurchaseOrder.submitted_at, PurchaseOrder.number)
+def _waiting_for(ctx: Context, query: Select) -> Select:
+    """Pending purchase orders routed to one of the user's roles (all, for administrators)."""
+    query = query.where(PurchaseOrder.company_id == ctx.company_id).where(
+        PurchaseOrder.status == PurchaseOrderStatus.PENDING_APPROVAL
     )
     if "administrator" not in ctx.actor.roles:
         query = query.join(Role, Role.id == PurchaseOrder.approver_role_id).where(
             Role.code.in_(sorted(ctx.actor.roles))
         )
-    orders = list(ctx.session.scalars(query))
+    return query
+
+
+def pending_approvals(ctx: Context, request: Request) -> Answer:
+    query = _waiting_for(ctx, select(PurchaseOrder))
+    orders = list(
+        ctx.session.scalars(query.order_by(PurchaseOrder.submitted_at, PurchaseOrder.number))
+    )
     if not orders:
         return Answer(
             f"Nothing is waiting for your approval as of {format_date(ctx.today)}.",
@@ -128,16 +133,7 @@ def pending_approvals(ctx: Context, request: Request) -> Answer:
 
 
 def count_pending_for(ctx: Context) -> int:
-    query = (
-        select(func.count())
-        .select_from(PurchaseOrder)
-        .where(PurchaseOrder.company_id == ctx.company_id)
-        .where(PurchaseOrder.status == PurchaseOrderStatus.PENDING_APPROVAL)
-    )
-    if "administrator" not in ctx.actor.roles:
-        query = query.join(Role, Role.id == PurchaseOrder.approver_role_id).where(
-            Role.code.in_(sorted(ctx.actor.roles))
-        )
+    query = _waiting_for(ctx, select(func.count()).select_from(PurchaseOrder))
     return int(ctx.session.scalar(query) or 0)
 
 
