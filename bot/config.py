@@ -24,6 +24,9 @@ class Settings:
     actions_port: int
     kb_dir: Path
     llm_model_path: str | None
+    # how long a read-back summary can be confirmed, and writes per user per minute
+    confirmation_ttl_seconds: int = 300
+    writes_per_minute: int = 20
 
     @property
     def models_dir(self) -> Path:
@@ -95,4 +98,19 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         actions_port=int(env.get("ACTIONS_PORT", "5055")),
         kb_dir=Path(env.get("KB_DIR", root / "knowledge")),
         llm_model_path=env.get("LLM_MODEL_PATH") or None,
+        confirmation_ttl_seconds=_positive_int(env, "ERP_CONFIRMATION_TTL_SECONDS", 300),
+        writes_per_minute=_positive_int(env, "ERP_WRITES_PER_MINUTE", 20),
     )
+
+
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < 1:
+        raise SystemExit(f"{name} must be at least 1, not {value}.")
+    return value

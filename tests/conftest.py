@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -72,3 +74,59 @@ def database_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def service(database_url: str) -> ERPService:
     return ERPService(database_url, today=lambda: AS_OF)
+
+
+# --- databases that tests may write to ------------------------------------------
+# Writes must not leak into the shared read-only fixtures above, so each
+# writing test gets its own copy of a seeded template: a file copy on SQLite,
+# CREATE DATABASE … TEMPLATE on PostgreSQL (both well under a second).
+
+_copies = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path: Path = tmp_path_factory.mktemp("erp-template") / "erp.db"
+    url = seeded_database(f"sqlite:///{path}")
+    dispose_engine(url)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgresql_template() -> Iterator[str]:
+    name = f"erp_template_{os.getpid()}"
+    url = seeded_database(create_pg_database(name))
+    dispose_engine(url)
+    try:
+        yield name
+    finally:
+        drop_pg_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def writable_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A private, freshly seeded database for one test, on each backend."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        copy = tmp_path / "erp.db"
+        shutil.copyfile(template, copy)
+        url = f"sqlite:///{copy}"
+        yield url
+        dispose_engine(url)
+        return
+    template_name: str = request.getfixturevalue("postgresql_template")
+    name = f"erp_write_{os.getpid()}_{next(_copies)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+    admin.dispose()
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        drop_pg_database(name)
+
+
+@pytest.fixture
+def writer(writable_url: str) -> ERPService:
+    """A service on a private database, for tests that write."""
+    return ERPService(writable_url, today=lambda: AS_OF)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -37,6 +37,8 @@ class Context:
     session: Session
     actor: Actor
     today: date
+    # when a write happens (audit times, workflow history)
+    now: datetime = field(default_factory=datetime.now)
 
     @property
     def company_id(self) -> int:

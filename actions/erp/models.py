@@ -98,6 +98,14 @@ class MovementType(enum.Enum):
     TRANSFER_OUT = "transfer_out"
 
 
+class ConfirmationStatus(enum.Enum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
 class AlertSeverity(enum.Enum):
     INFO = "info"
     WARNING = "warning"
@@ -212,6 +220,8 @@ class Customer(Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
     credit_limit: Mapped[Decimal] = mapped_column(Money)
+    # the trade discount every sales order line of this customer gets
+    discount_pct: Mapped[Decimal] = mapped_column(Money, default=0, server_default="0")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[date] = mapped_column(Date)
 
@@ -594,7 +604,53 @@ class AuditLog(Base):
     entity_type: Mapped[str] = mapped_column(String(64))
     entity_ref: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # where the change was made: "erp" (its own screens) or "assistant"
+    source: Mapped[str] = mapped_column(String(16), default="erp", server_default="erp")
     at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class DocumentSequence(Base):
+    """The last number used per document prefix and year (SO-2026-00001 …).
+
+    Writers lock the row while they take a number, so two concurrent orders
+    can never get the same one.
+    """
+
+    __tablename__ = "document_sequences"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class Confirmation(Base):
+    """A write the assistant proposed and the user has to confirm.
+
+    The token is the only handle a client gets; the parameters are stored
+    here, normalised, so what executes is exactly what the summary showed.
+    """
+
+    __tablename__ = "confirmations"
+    __table_args__ = (Index("ix_confirmations_user_recent", "user_id", "status", "decided_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    conversation_id: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict] = mapped_column(JSON)
+    summary: Mapped[str] = mapped_column(Text)
+    # a digest of the documents the summary was computed from
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[ConfirmationStatus] = mapped_column(
+        _enum(ConfirmationStatus, "confirmation_status")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class Alert(Base):

@@ -11,16 +11,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
 from actions.erp.access import Actor, load_actor
 from actions.erp.answers import Answer
 from actions.erp.context import Context, Request
-from actions.erp.db import read_session
+from actions.erp.db import read_session, write_session
 from actions.erp.errors import (
     Ambiguous,
+    ERPError,
     InvalidInput,
     NotAuthenticated,
     NotFound,
@@ -38,6 +40,9 @@ from actions.erp.reports import (
     purchasing,
     sales,
 )
+from actions.erp.writes import protocol
+from actions.erp.writes.base import Draft
+from actions.erp.writes.protocol import Policy, WriteReply
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +75,17 @@ CAPABILITIES: dict[str, Capability] = {
 
 
 class ERPService:
-    def __init__(self, database_url: str, today: Callable[[], date] = date.today) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        today: Callable[[], date] = date.today,
+        now: Callable[[], datetime] = datetime.now,
+        policy: Policy | None = None,
+    ) -> None:
         self.database_url = database_url
         self._today = today
+        self._now = now
+        self.policy = policy or Policy()
 
     def profile(self, username: str | None, company: str | None) -> Actor:
         """Who the user is, for greeting and for the session's slots."""
@@ -98,3 +111,78 @@ class ERPService:
         except OperationalError:
             logger.exception("database unreachable while answering %s", capability)
             return Answer(UNREACHABLE, outcome="error")
+
+    # --- confirmed writes -------------------------------------------------------
+
+    def start_write(
+        self, command: str, username: str | None, company: str | None, request: Request
+    ) -> WriteReply:
+        """Begin a write: check the user may make it and read what the request already says."""
+        return self.fill_write(command, username, company, {}, request)
+
+    def fill_write(
+        self,
+        command: str,
+        username: str | None,
+        company: str | None,
+        draft: Draft,
+        request: Request,
+        requested: str | None = None,
+    ) -> WriteReply:
+        """Add one message's answers and corrections to a draft; writes nothing."""
+        chosen = protocol.command_for(command)
+        return self._write_call(
+            username,
+            company,
+            lambda ctx: protocol.collect(ctx, chosen, draft, request, requested),
+            writes=False,
+        )
+
+    def propose_write(
+        self,
+        command: str,
+        username: str | None,
+        company: str | None,
+        draft: Draft,
+        conversation_id: str,
+    ) -> WriteReply:
+        """Check a complete draft and store a pending confirmation with its summary."""
+        chosen = protocol.command_for(command)
+        return self._write_call(
+            username,
+            company,
+            lambda ctx: protocol.propose(ctx, chosen, draft, conversation_id, self.policy),
+            writes=True,
+        )
+
+    def confirm_write(self, token: str, username: str | None, company: str | None) -> WriteReply:
+        return self._write_call(
+            username, company, lambda ctx: protocol.confirm(ctx, token, self.policy), writes=True
+        )
+
+    def cancel_write(self, token: str, username: str | None, company: str | None) -> WriteReply:
+        return self._write_call(
+            username, company, lambda ctx: protocol.cancel(ctx, token), writes=True
+        )
+
+    def _write_call(
+        self,
+        username: str | None,
+        company: str | None,
+        step: Callable[[Context], WriteReply],
+        *,
+        writes: bool,
+    ) -> WriteReply:
+        open_session: Any = write_session if writes else read_session
+        try:
+            with open_session(self.database_url) as session:
+                actor = load_actor(session, username, company)
+                return step(Context(session, actor, self._today(), self._now()))
+        except (PermissionDenied, NotAuthenticated) as error:
+            return WriteReply(str(error), "refused")
+        except ERPError as error:
+            candidates = error.candidates if isinstance(error, Ambiguous) else []
+            return WriteReply(str(error), "failed", candidates=candidates)
+        except OperationalError:
+            logger.exception("database unreachable during a write")
+            return WriteReply(UNREACHABLE + " Nothing was changed.", "failed")

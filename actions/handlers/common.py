@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.erp.answers import Answer
 from actions.erp.context import Request
 from actions.erp.service import ERPService
+from actions.erp.writes.protocol import Policy
 from bot.config import load_settings
 
 IDENTITY_SLOTS = ("erp_user", "erp_company")
@@ -32,7 +34,12 @@ ACTION_OUTCOMES = Counter("erp_action_total", "ERP actions run, by outcome.", ["
 @lru_cache(maxsize=1)
 def get_service() -> ERPService:
     """One service per process, created on first use rather than at import."""
-    return ERPService(load_settings().database_url)
+    settings = load_settings()
+    policy = Policy(
+        ttl=timedelta(seconds=settings.confirmation_ttl_seconds),
+        writes_per_minute=settings.writes_per_minute,
+    )
+    return ERPService(settings.database_url, policy=policy)
 
 
 def identity(tracker: Tracker) -> tuple[str | None, str | None]:

@@ -88,6 +88,7 @@ class CompanyProfile:
     suppliers: int
     line_value: float  # typical sales order line value, major units
     approval_threshold: int  # POs at or above go to the finance manager
+    credit_grant_limit: int  # the largest credit limit a sales officer may give
     opening_stock_value_months: float
     cities: tuple[CitySpec, ...]
     customer_anchor_names: tuple[str, ...]
@@ -150,6 +151,7 @@ PADMA = CompanyProfile(
     suppliers=28,
     line_value=42_000,
     approval_threshold=500_000,
+    credit_grant_limit=1_000_000,
     opening_stock_value_months=0.9,
     cities=(
         CitySpec("Dhaka", "DHK", 0.34, "+880 171"),
@@ -477,6 +479,7 @@ NORTHWIND = CompanyProfile(
     suppliers=24,
     line_value=640,
     approval_threshold=5_000,
+    credit_grant_limit=25_000,
     opening_stock_value_months=0.8,
     cities=(
         CitySpec("Newark, NJ", "EWR", 0.14, "(973) 555-01"),

@@ -140,6 +140,22 @@ class CompanySetupMixin:
                     "max_amount": high,
                 },
             )
+        # new customers' credit limits: sales officers up to a ceiling, administrators any
+        for role, ceiling in (
+            ("sales_officer", self.p.credit_grant_limit * 100),
+            ("administrator", None),
+        ):
+            self.add(
+                "approval_rules",
+                {
+                    "id": self.new_id("approval_rules"),
+                    "company_id": self.company_id,
+                    "document_type": "customer_credit_limit",
+                    "role_id": self.role_ids[role],
+                    "min_amount": 0,
+                    "max_amount": ceiling,
+                },
+            )
 
     def _plan_demand(self) -> None:
         """Expected demand, reorder levels, opening stock, budgets."""

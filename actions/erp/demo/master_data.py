@@ -311,6 +311,7 @@ class MasterDataMixin:
                     "address": address,
                     "payment_terms_days": customer.terms,
                     "credit_limit": limit,
+                    "discount_pct": customer.discount_bp,
                     "is_active": customer.active_until == NEVER,
                     "created_at": customer.created,
                 },

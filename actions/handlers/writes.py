@@ -1,0 +1,339 @@
+"""Confirmed writes: thin adapters between the write form and the ERP service.
+
+The service decides everything (what a field means, whether a draft is
+complete, whether a confirmation may execute); these actions only move the
+draft between the tracker and the service and say what the service said.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.erp.writes import COMMANDS
+from actions.erp.writes.protocol import WriteReply
+from actions.handlers.common import (
+    ACTION_OUTCOMES,
+    ACTION_SECONDS,
+    get_service,
+    identity,
+    request_from,
+)
+from actions.handlers.questions import question
+
+FORM = "write_form"
+# every field any command asks for; the form's slot for field f is w_f
+FIELDS = tuple(dict.fromkeys(name for command in COMMANDS.values() for name in command.fields))
+# intents whose message is an answer to the form's question, whatever entities it has
+ANSWER_INTENTS = frozenset({"inform", "nlu_fallback", "out_of_scope"})
+NOT_SURE = (
+    "I'm not sure what that refers to. Tell me what you'd like to do, for example "
+    "“approve PO-2026-0468” or “record a receipt”, or type 'help'."
+)
+
+
+def _slot(field: str) -> str:
+    return f"w_{field}"
+
+
+async def _call(action: str, method: str, *args: Any) -> WriteReply:
+    """Run one service call off the event loop, with metrics."""
+    started = time.perf_counter()
+    reply: WriteReply = await asyncio.to_thread(getattr(get_service(), method), *args)
+    ACTION_SECONDS.labels(action, reply.outcome).observe(time.perf_counter() - started)
+    ACTION_OUTCOMES.labels(action, reply.outcome).inc()
+    return reply
+
+
+def _draft_events(command: str | None, draft: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tracker's copy of a draft: the whole draft plus one slot per field."""
+    events = [SlotSet("write_command", command), SlotSet("write_draft", draft or None)]
+    for field in FIELDS:
+        value = draft.get(field)
+        shown = None if value is None else (value if isinstance(value, str) else json.dumps(value))
+        events.append(SlotSet(_slot(field), shown))
+    return events
+
+
+def _cleared() -> list[dict[str, Any]]:
+    return [
+        *_draft_events(None, {}),
+        SlotSet("write_asking", None),
+        SlotSet("pending_confirmation", None),
+    ]
+
+
+def _say(dispatcher: CollectingDispatcher, tracker: Tracker, reply: WriteReply) -> None:
+    if reply.text:
+        buttons = _candidate_buttons(tracker, reply) if reply.candidates else None
+        dispatcher.utter_message(text=reply.text, buttons=buttons)
+    if reply.payloads:
+        dispatcher.utter_message(
+            json_message={
+                "kind": "erp.answer",
+                "capability": reply.command,
+                "outcome": reply.outcome,
+                "payloads": reply.payloads,
+            }
+        )
+
+
+def _candidate_buttons(tracker: Tracker, reply: WriteReply) -> list[dict[str, Any]]:
+    """One button per candidate name, answering with that name in its entity."""
+    message = tracker.latest_message or {}
+    entities = {
+        e["entity"]: e.get("value")
+        for e in message.get("entities", [])
+        if isinstance(e.get("value"), str)
+    }
+    command = COMMANDS.get(reply.command or "")
+    names = [e for e in entities if e in ("customer", "supplier", "product", "warehouse")]
+    named = next((e for e in names if str(entities[e]) in reply.text), names[0] if names else None)
+    if named is None and command is not None:
+        asked = tracker.get_slot("requested_slot") or ""
+        field = asked.removeprefix("w_") or (reply.missing[0] if reply.missing else "")
+        named = next((e for e, f in command.entity_fields.items() if f == field), None)
+    if named is None:
+        return []
+    return [
+        {"title": name, "payload": "/inform" + json.dumps({**entities, named: name})}
+        for name in reply.candidates
+    ]
+
+
+def _ask(dispatcher: CollectingDispatcher, command: str, field: str) -> None:
+    dispatcher.utter_message(text=question(command, field))
+
+
+class ActionStartWrite(Action):
+    """A write intent: check the user may make it and read what they already said."""
+
+    def name(self) -> str:
+        return "action_start_write"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        command = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        events: list[dict[str, Any]] = [*_cleared(), SlotSet("requested_slot", None)]
+        if command not in COMMANDS:
+            return events
+        user, company = identity(tracker)
+        reply = await _call(
+            self.name(), "start_write", command, user, company, request_from(tracker)
+        )
+        _say(dispatcher, tracker, reply)
+        if reply.outcome != "collect":
+            return events  # refused: the form finds no command and ends at once
+        return [*events, *_draft_events(command, reply.draft)]
+
+
+class ValidateWriteForm(Action):
+    """Reads each answer into the draft and tells the form what to ask next.
+
+    Slots use custom mappings, so Rasa extracts nothing itself: a message
+    that is neither an answer nor a correction (a question, "no") returns no
+    slots, Rasa rejects the form for that turn, and the rules answer the
+    question or cancel.
+    """
+
+    def name(self) -> str:
+        return "validate_write_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        command = tracker.get_slot("write_command")
+        if command not in COMMANDS:
+            return [SlotSet("requested_slot", None)]
+        draft = dict(tracker.get_slot("write_draft") or {})
+        asked = (tracker.get_slot("requested_slot") or "").removeprefix("w_") or None
+        if not _answering(tracker):
+            # activation or back from a digression: just say what to ask next
+            missing = COMMANDS[command].missing(draft)
+            return [*_draft_events(command, draft), _requested(missing)]
+        if not _is_answer(tracker, command, asked):
+            return []
+        user, company = identity(tracker)
+        reply = await _call(
+            self.name(), "fill_write", command, user, company, draft, request_from(tracker), asked
+        )
+        if reply.outcome != "collect":
+            _say(dispatcher, tracker, reply)
+            return [*_cleared(), SlotSet("requested_slot", None), ActiveLoop(None)]
+        _say(dispatcher, tracker, reply)
+        return [*_draft_events(command, reply.draft), _requested(reply.missing)]
+
+
+def _requested(missing: list[str]) -> dict[str, Any]:
+    return SlotSet("requested_slot", _slot(missing[0]) if missing else None)
+
+
+def _answering(tracker: Tracker) -> bool:
+    """Whether the form runs right after the user spoke (not at activation or on return)."""
+    skipped_form = False
+    for event in reversed(tracker.events):
+        if event.get("event") != "action":
+            continue
+        if event.get("name") == FORM and not skipped_form:
+            skipped_form = True
+            continue
+        return event.get("name") == "action_listen"
+    return False
+
+
+def _is_answer(tracker: Tracker, command: str, asked: str | None) -> bool:
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    if intent in ANSWER_INTENTS or intent == command:
+        return True
+    # a bare "PO-2026-0468" may read as a status question: an entity for the
+    # field being asked makes it an answer all the same
+    entity_fields = COMMANDS[command].entity_fields
+    return any(entity_fields.get(e.get("entity")) == asked for e in message.get("entities", []))
+
+
+class ActionProposeWrite(Action):
+    """The form is complete: show exactly what will change, with Confirm and Cancel."""
+
+    def name(self) -> str:
+        return "action_propose_write"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        command = tracker.get_slot("write_command")
+        if command not in COMMANDS:
+            return []  # the write was refused or cancelled; it has been said
+        return await propose(self.name(), dispatcher, tracker, command)
+
+
+async def propose(
+    action: str, dispatcher: CollectingDispatcher, tracker: Tracker, command: str
+) -> list[dict[str, Any]]:
+    user, company = identity(tracker)
+    draft = dict(tracker.get_slot("write_draft") or {})
+    reply = await _call(action, "propose_write", command, user, company, draft, tracker.sender_id)
+    if reply.outcome == "confirm":
+        dispatcher.utter_message(
+            text=reply.text,
+            buttons=[
+                {"title": "Confirm", "payload": _button("affirm", reply.token)},
+                {"title": "Cancel", "payload": _button("deny", reply.token)},
+            ],
+        )
+        _say(dispatcher, tracker, WriteReply("", reply.outcome, command, payloads=reply.payloads))
+        return [
+            *_draft_events(command, reply.draft),
+            SlotSet("write_asking", None),
+            SlotSet("pending_confirmation", reply.token),
+        ]
+    _say(dispatcher, tracker, reply)
+    if reply.outcome == "collect" and reply.missing:
+        # something no longer holds (stock ran short …): ask for that field again
+        _ask(dispatcher, command, reply.missing[0])
+        return [*_draft_events(command, reply.draft), SlotSet("write_asking", reply.missing[0])]
+    return _cleared()
+
+
+def _button(intent: str, token: str | None) -> str:
+    return f"/{intent}" + json.dumps({"confirmation_token": token})
+
+
+def _token(tracker: Tracker) -> str | None:
+    """The confirmation a yes or no is about: the button's, else the one pending here."""
+    for entity in (tracker.latest_message or {}).get("entities", []):
+        if entity.get("entity") == "confirmation_token" and isinstance(entity.get("value"), str):
+            return entity["value"]
+    return tracker.get_slot("pending_confirmation")
+
+
+class ActionConfirmWrite(Action):
+    """A yes: the server executes the confirmation only if it is pending."""
+
+    def name(self) -> str:
+        return "action_confirm_write"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        token = _token(tracker)
+        if token is None:
+            if tracker.active_loop.get("name") == FORM:
+                dispatcher.utter_message(
+                    text="There's nothing to confirm yet; I still need a few details."
+                )
+            else:
+                dispatcher.utter_message(
+                    text="There's nothing waiting for your confirmation right now."
+                )
+            return []
+        user, company = identity(tracker)
+        reply = await _call(self.name(), "confirm_write", token, user, company)
+        _say(dispatcher, tracker, reply)
+        if reply.outcome == "refused" and reply.token:
+            return []  # rate limited: the confirmation stays pending
+        if token != tracker.get_slot("pending_confirmation"):
+            return []  # an old button: this conversation's own draft is untouched
+        return _cleared()
+
+
+class ActionCancelWrite(Action):
+    """A no: cancel the pending confirmation, or the write being collected."""
+
+    def name(self) -> str:
+        return "action_cancel_write"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        token = _token(tracker)
+        # always ends the form, so that the rules need not know whether one ran
+        events = [*_cleared(), SlotSet("requested_slot", None), ActiveLoop(None)]
+        if token is not None:
+            user, company = identity(tracker)
+            reply = await _call(self.name(), "cancel_write", token, user, company)
+            _say(dispatcher, tracker, reply)
+            if token != tracker.get_slot("pending_confirmation"):
+                return [ActiveLoop(None)]
+        elif tracker.get_slot("write_command"):
+            dispatcher.utter_message(text="Cancelled: nothing was changed.")
+        else:
+            dispatcher.utter_message(text="OK. There's nothing in progress to cancel.")
+        return events
+
+
+class ActionReviseWrite(Action):
+    """An answer or a correction ("make it 120 units") after the form ended."""
+
+    def name(self) -> str:
+        return "action_revise_write"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        command = tracker.get_slot("write_command")
+        if command not in COMMANDS:
+            dispatcher.utter_message(text=NOT_SURE)
+            return []
+        user, company = identity(tracker)
+        draft = dict(tracker.get_slot("write_draft") or {})
+        asked = tracker.get_slot("write_asking")
+        reply = await _call(
+            self.name(), "fill_write", command, user, company, draft, request_from(tracker), asked
+        )
+        _say(dispatcher, tracker, reply)
+        if reply.outcome != "collect":
+            return _cleared()
+        if reply.missing:
+            _ask(dispatcher, command, reply.missing[0])
+            return [*_draft_events(command, reply.draft), SlotSet("write_asking", reply.missing[0])]
+        events = _draft_events(command, reply.draft)
+        tracker.add_slots(events)
+        return [*events, *await propose(self.name(), dispatcher, tracker, command)]
