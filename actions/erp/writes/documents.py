@@ -31,7 +31,8 @@ def find_document(ctx: Context, model: type[T], prefix: str, text: str, *, lock:
         model.number == ref.canonical,  # type: ignore[attr-defined]
     )
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        # lock only the document row: its joined relations may be outer joins
+        query = query.with_for_update(of=model).execution_options(populate_existing=True)
     document = ctx.session.scalar(query)
     if document is None:
         raise NotFound(f"I can't find {noun} {ref.canonical} in {ctx.actor.company_name}.")
