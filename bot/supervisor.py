@@ -225,6 +225,13 @@ class Stack:
             time.sleep(0.5)
         raise RuntimeError(f"{service.name} was not healthy after {timeout:.0f} s")
 
+    def restart(self, name: str, timeout: float = 180) -> None:
+        """Stop one service and start it again, e.g. to show nothing lives only in memory."""
+        service = next(s for s in self.services if s.name == name)
+        service.stop()
+        service.start(self.settings.root, self.settings.var_dir / "logs", self.echo)
+        self._wait_healthy(service, timeout, None)
+
     def watch(self) -> str | None:
         """Block until a service dies; return its name."""
         while True:
