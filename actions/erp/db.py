@@ -75,17 +75,34 @@ def read_session(url: str) -> Iterator[Session]:
         session.close()
 
 
+_sqlite_writers: dict[str, threading.Lock] = {}
+
+
 @contextmanager
 def write_session(url: str) -> Iterator[Session]:
     """One transaction: committed when the block succeeds, rolled back otherwise.
 
     On SQLite the transaction starts with BEGIN IMMEDIATE so that two writers
-    serialise at the start instead of failing at commit.
+    serialise at the start instead of failing at commit. SQLite has one writer
+    at a time anyway; writers of one process queue on a lock first, because
+    SQLite's own busy wait sleeps in steps of up to 100 ms.
     """
     engine = get_engine(url)
+    if engine.dialect.name != "sqlite":
+        with _transaction(engine) as session:
+            yield session
+        return
+    with _engines_lock:
+        writer = _sqlite_writers.setdefault(normalise_url(url), threading.Lock())
+    with writer, _transaction(engine, sqlite_begin="IMMEDIATE") as session:
+        yield session
+
+
+@contextmanager
+def _transaction(engine: Engine, **options: str) -> Iterator[Session]:
     with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+        if options:
+            connection = connection.execution_options(**options)
         with Session(bind=connection, expire_on_commit=False) as session:
             try:
                 yield session
