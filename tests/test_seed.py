@@ -473,7 +473,7 @@ def test_approver_role_follows_the_approval_rules(seeded: Seeded) -> None:
     rules = defaultdict(list)
     for company_id, role, low, high in seeded.rows(
         "SELECT a.company_id, r.code, a.min_amount, a.max_amount FROM approval_rules a "
-        "JOIN roles r ON r.id = a.role_id"
+        "JOIN roles r ON r.id = a.role_id WHERE a.document_type = 'purchase_order'"
     ):
         rules[company_id].append((role, low, high))
     for company_id, number, total, role in seeded.rows(
@@ -489,7 +489,8 @@ def test_approver_role_follows_the_approval_rules(seeded: Seeded) -> None:
     thresholds = {
         code: seeded.scalar(
             "SELECT a.min_amount FROM approval_rules a JOIN roles r ON r.id = a.role_id "
-            "WHERE a.company_id = :c AND r.code = 'finance_manager'",
+            "WHERE a.company_id = :c AND r.code = 'finance_manager' "
+            "AND a.document_type = 'purchase_order'",
             c=company_id,
         )
         for code, company_id in seeded.company_ids().items()
