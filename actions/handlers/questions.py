@@ -37,8 +37,8 @@ QUESTIONS: dict[str, str] = {
     "bank_account": ("Into or out of which bank account?"),
     "payment_date": ("On what date? (today, yesterday, 20 November …)"),
     "allocation": (
-        "Which invoices should it settle? Name them, e.g. INV-2026-00012 and INV-2026-00019, "
-        "or say “oldest first”."
+        "Which invoices or bills should it settle? Name them (e.g. INV-2026-00012 and "
+        "INV-2026-00019), or say “oldest first”."
     ),
 }
 # where one field means different things to different commands

@@ -193,7 +193,8 @@ def parse_amount(text: str, default_currency: str | None = None) -> MoneyAmount:
 
 _MAX_QUANTITY = 1_000_000_000
 _QUANTITY_RE = re.compile(
-    r"^(?P<num>[0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)\s*(?P<mult>k|thousand|dozens?|lakhs?)?"
+    r"^(?P<num>[0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)\s*"
+    r"(?P<mult>k|thousands?|dozens?|lakhs?|lacs?|crores?|millions?|billions?|mn|bn)?(?![a-z])"
     r"(?:\s+(?:of\s+)?[a-z][a-z.\-]*(?:\s+of)?)?$"
 )
 _QUANTITY_UNIT_RE = re.compile(

@@ -87,7 +87,10 @@ class WriteCommand(ABC):
             value = request.first(entity)
             if value and name not in given:
                 given[name] = value
-        if requested and requested not in given and request.text.strip():
+        # "actually use the Chattogram warehouse" while the date is being asked
+        # corrects a field already given: its text is not an answer to the question
+        corrects = any(name != requested and name in draft for name in given)
+        if requested and requested not in given and not corrects and request.text.strip():
             given[requested] = request.text.strip()
         for name, value in given.items():
             try:

@@ -23,7 +23,7 @@ def find_document(ctx: Context, model: type[T], prefix: str, text: str, *, lock:
     noun = DOCUMENT_TYPES[prefix].noun
     if ref.prefix != prefix:
         raise InvalidInput(
-            f"{ref.canonical} is a {DOCUMENT_TYPES[ref.prefix].noun}, not a {noun}. "
+            f"{ref.canonical} is {_a(DOCUMENT_TYPES[ref.prefix].noun)}, not {_a(noun)}. "
             f"Please give a {noun} number such as {DOCUMENT_TYPES[prefix].example}."
         )
     query: Any = select(model).where(
@@ -37,3 +37,7 @@ def find_document(ctx: Context, model: type[T], prefix: str, text: str, *, lock:
     if document is None:
         raise NotFound(f"I can't find {noun} {ref.canonical} in {ctx.actor.company_name}.")
     return document
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
