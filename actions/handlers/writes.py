@@ -32,6 +32,7 @@ FORM = "write_form"
 FIELDS = tuple(dict.fromkeys(name for command in COMMANDS.values() for name in command.fields))
 # intents whose message is an answer to the form's question, whatever entities it has
 ANSWER_INTENTS = frozenset({"inform", "nlu_fallback", "out_of_scope"})
+SURE_OF_DIGRESSION = 0.6
 NOT_SURE = (
     "I'm not sure what that refers to. Tell me what you'd like to do, for example "
     "“approve PO-2026-0468” or “record a receipt”, or type 'help'."
@@ -192,6 +193,10 @@ def _is_answer(tracker: Tracker, command: str, asked: str | None) -> bool:
     message = tracker.latest_message or {}
     intent = (message.get("intent") or {}).get("name")
     if intent in ANSWER_INTENTS or intent == command:
+        return True
+    # a new name ("Zephyr Loom Works") reads as nothing in particular: unless the
+    # classifier is sure the user asked something else, it answers the question
+    if asked and (message.get("intent") or {}).get("confidence", 1.0) < SURE_OF_DIGRESSION:
         return True
     # a bare "PO-2026-0468" may read as a status question: an entity for the
     # field being asked makes it an answer all the same
