@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, text
 
+from actions.erp.db import normalise_url
 from bot.cli import cmd_seed, cmd_tokens
 from bot.config import ROOT, Settings, load_settings
 from bot.supervisor import Stack
@@ -56,6 +58,17 @@ class RunningStack:
         )
         reply.raise_for_status()
         return reply.json()
+
+
+def query(stack: RunningStack, sql: str, **params: Any) -> list[Any]:
+    """Run SQL on the stack's ERP database in its own transaction (rows, if any)."""
+    engine = create_engine(normalise_url(stack.settings.database_url))
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(text(sql), params)
+            return list(result) if result.returns_rows else []
+    finally:
+        engine.dispose()
 
 
 def text_of(messages: list[dict[str, Any]]) -> str:

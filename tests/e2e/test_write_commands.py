@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from actions.erp.db import normalise_url
-from tests.e2e.harness import RunningStack, running_stack, text_of
+from tests.e2e.harness import RunningStack, query, running_stack, text_of
 
 pytestmark = pytest.mark.e2e
 
@@ -27,16 +25,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     var_dir: Path = tmp_path_factory.mktemp("write-commands-stack")
     with running_stack(var_dir, seed_scale=0.3) as running:
         yield running
-
-
-def query(stack: RunningStack, sql: str, **params: Any) -> list[Any]:
-    engine = create_engine(normalise_url(stack.settings.database_url))
-    try:
-        with engine.begin() as connection:
-            result = connection.execute(text(sql), params)
-            return list(result) if result.returns_rows else []
-    finally:
-        engine.dispose()
 
 
 def money(cents: int) -> Decimal:
