@@ -139,6 +139,8 @@ class CreateSalesOrder(WriteCommand):
     entity_fields: ClassVar[dict[str, str]] = {
         "customer": "customer",
         "warehouse": "warehouse",
+        # "ship from Chattogram": warehouses are known by their city
+        "city": "warehouse",
         "time_period": "requested_date",
     }
 
