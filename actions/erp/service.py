@@ -41,7 +41,7 @@ from actions.erp.reports import (
     sales,
 )
 from actions.erp.writes import protocol
-from actions.erp.writes.base import Draft
+from actions.erp.writes.base import Choice, Draft
 from actions.erp.writes.protocol import Policy, WriteReply
 
 logger = logging.getLogger(__name__)
@@ -154,6 +154,19 @@ class ERPService:
             lambda ctx: protocol.propose(ctx, chosen, draft, conversation_id, self.policy),
             writes=True,
         )
+
+    def write_choices(
+        self, command: str, username: str | None, company: str | None, draft: Draft, field: str
+    ) -> list[Choice]:
+        """Answers worth offering as buttons when asking for a field; none if unsure."""
+        chosen = protocol.command_for(command)
+        try:
+            with read_session(self.database_url) as session:
+                actor = load_actor(session, username, company)
+                actor.require(chosen.permission)
+                return chosen.choices(Context(session, actor, self._today()), field, draft)
+        except (ERPError, OperationalError):
+            return []
 
     def confirm_write(self, token: str, username: str | None, company: str | None) -> WriteReply:
         return self._write_call(

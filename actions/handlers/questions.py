@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handlers.common import get_service, identity
 
 QUESTIONS: dict[str, str] = {
     "document": (
@@ -66,8 +70,30 @@ class AskField(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=question(tracker.get_slot("write_command"), self.field))
+        command = tracker.get_slot("write_command")
+        draft = dict(tracker.get_slot("write_draft") or {})
+        buttons = await choice_buttons(tracker, command, self.field, draft) if command else []
+        dispatcher.utter_message(text=question(command, self.field), buttons=buttons or None)
         return []
+
+
+async def choice_buttons(
+    tracker: Tracker, command: str, field: str, draft: dict[str, Any]
+) -> list[dict[str, str]]:
+    """Buttons for the answers the service offers (warehouses, bank accounts …)."""
+    user, company = identity(tracker)
+    choices = await asyncio.to_thread(
+        get_service().write_choices, command, user, company, draft, field
+    )
+    return [
+        {
+            "title": choice.title,
+            "payload": "/inform" + json.dumps({choice.entity: choice.title})
+            if choice.entity
+            else choice.title,
+        }
+        for choice in choices
+    ]
 
 
 # rasa-sdk registers every Action subclass it finds: one small class per field

@@ -25,7 +25,7 @@ from actions.handlers.common import (
     identity,
     request_from,
 )
-from actions.handlers.questions import question
+from actions.handlers.questions import choice_buttons, question
 
 FORM = "write_form"
 # every field any command asks for; the form's slot for field f is w_f
@@ -108,8 +108,12 @@ def _candidate_buttons(tracker: Tracker, reply: WriteReply) -> list[dict[str, An
     ]
 
 
-def _ask(dispatcher: CollectingDispatcher, command: str, field: str) -> None:
-    dispatcher.utter_message(text=question(command, field))
+async def _ask(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reply: WriteReply, command: str
+) -> None:
+    field = reply.missing[0]
+    buttons = await choice_buttons(tracker, command, field, reply.draft)
+    dispatcher.utter_message(text=question(command, field), buttons=buttons or None)
 
 
 class ActionStartWrite(Action):
@@ -242,7 +246,7 @@ async def propose(
     _say(dispatcher, tracker, reply)
     if reply.outcome == "collect" and reply.missing:
         # something no longer holds (stock ran short …): ask for that field again
-        _ask(dispatcher, command, reply.missing[0])
+        await _ask(dispatcher, tracker, reply, command)
         return [*_draft_events(command, reply.draft), SlotSet("write_asking", reply.missing[0])]
     return _cleared()
 
@@ -337,7 +341,7 @@ class ActionReviseWrite(Action):
         if reply.outcome != "collect":
             return _cleared()
         if reply.missing:
-            _ask(dispatcher, command, reply.missing[0])
+            await _ask(dispatcher, tracker, reply, command)
             return [*_draft_events(command, reply.draft), SlotSet("write_asking", reply.missing[0])]
         events = _draft_events(command, reply.draft)
         tracker.add_slots(events)

@@ -49,6 +49,14 @@ class Done:
     payloads: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One answer offered as a button: its label and the entity it stands for."""
+
+    title: str
+    entity: str | None = None  # None: the title is sent as typed text
+
+
 @dataclass
 class FillResult:
     """The draft after reading one message, and what went wrong in it."""
@@ -99,6 +107,10 @@ class WriteCommand(ABC):
                 result.draft.pop(name, None)
                 result.problems.append(problem)
         return result
+
+    def choices(self, ctx: Context, name: str, draft: Draft) -> list[Choice]:
+        """Answers to offer as buttons when asking for a field (none by default)."""
+        return []
 
     @abstractmethod
     def read(self, ctx: Context, name: str, value: str, draft: Draft) -> Draft:

@@ -31,7 +31,7 @@ from actions.erp.models import (
 from actions.erp.parsing import find_document_refs, normalise_document_ref
 from actions.erp.parsing.text import clean_text
 from actions.erp.resolve import normalise_name, resolve_customer, resolve_supplier
-from actions.erp.writes.base import Done, Draft, FillResult, Plan, WriteCommand
+from actions.erp.writes.base import Choice, Done, Draft, FillResult, Plan, WriteCommand
 from actions.erp.writes.common import (
     PAYABLES,
     RECEIVABLES,
@@ -85,6 +85,10 @@ _BANK_NOISE = frozenset(
     {"bank", "account", "acct", "ac", "a", "c", "the", "our", "my", "from", "into", "in", "to"}
     | {"pay", "paid", "it", "went", "via", "through", "deposited", "use", "using", "was", "main"}
 )
+
+
+# open documents offered as buttons when asking what a payment settles
+MAX_OFFERED = 5
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,22 @@ class RecordPayment(WriteCommand):
         if "payment_date" not in d and "payment_date" not in failed:
             d["payment_date"] = ctx.today.isoformat()
         return result
+
+    def choices(self, ctx: Context, name: str, draft: Draft) -> list[Choice]:
+        if name == "direction":
+            return [Choice("customer receipt"), Choice("supplier payment")]
+        if name == "bank_account":
+            return [Choice(account.name) for account in _accounts(ctx)]
+        if name == "allocation" and draft.get("direction") in (RECEIPT, PAYMENT):
+            try:
+                party = _party(ctx, draft["direction"], str(draft.get("party", "")))
+            except ERPError:
+                return [Choice("oldest first")]
+            documents = _open_documents(ctx, draft["direction"], party)[:MAX_OFFERED]
+            return [Choice("oldest first")] + [
+                Choice(document.number, "document_ref") for document in documents
+            ]
+        return []
 
     def read(self, ctx: Context, name: str, value: str, draft: Draft) -> Draft:
         if name == "direction":

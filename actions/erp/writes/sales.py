@@ -26,7 +26,7 @@ from actions.erp.models import (
 from actions.erp.parsing import parse_quantity
 from actions.erp.parsing.text import clean_text
 from actions.erp.resolve import resolve_customer, resolve_product, resolve_warehouse
-from actions.erp.writes.base import Done, Draft, FillResult, Plan, WriteCommand
+from actions.erp.writes.base import Choice, Done, Draft, FillResult, Plan, WriteCommand
 from actions.erp.writes.common import (
     ZERO,
     by_exact_name,
@@ -143,6 +143,16 @@ class CreateSalesOrder(WriteCommand):
         "city": "warehouse",
         "time_period": "requested_date",
     }
+
+    def choices(self, ctx: Context, name: str, draft: Draft) -> list[Choice]:
+        if name != "warehouse":
+            return []
+        names = ctx.session.scalars(
+            select(Warehouse.name)
+            .where(Warehouse.company_id == ctx.company_id)
+            .order_by(Warehouse.id)
+        )
+        return [Choice(warehouse, "warehouse") for warehouse in names]
 
     # --- reading what the user says ---------------------------------------------
 
