@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from dateutil.relativedelta import relativedelta
-from rapidfuzz import fuzz
-from sqlalchemy import select
 
 from actions.erp.answers import Column, table
 from actions.erp.context import Context, Request
-from actions.erp.errors import Ambiguous, ERPError, InvalidInput, NotFound
+from actions.erp.errors import ERPError, InvalidInput
 from actions.erp.formatting import format_date
 from actions.erp.models import (
-    OPEN_INVOICE_STATUSES,
     BankAccount,
     Customer,
     CustomerInvoice,
@@ -28,38 +24,54 @@ from actions.erp.models import (
     Supplier,
     SupplierBill,
 )
-from actions.erp.parsing import find_document_refs, normalise_document_ref
 from actions.erp.parsing.text import clean_text
-from actions.erp.resolve import normalise_name, resolve_customer, resolve_supplier
+from actions.erp.writes.allocation import (
+    AUTO,
+    Share,
+    explicit,
+    named_documents,
+    open_documents_of,
+    read_allocation,
+    split,
+    unplan,
+)
+from actions.erp.writes.bank_accounts import (
+    account_label,
+    bank_account,
+    bank_account_param,
+    bank_accounts,
+    named_in_passing,
+)
 from actions.erp.writes.base import Choice, Done, Draft, FillResult, Plan, WriteCommand
 from actions.erp.writes.common import (
     PAYABLES,
     RECEIVABLES,
     ZERO,
     JournalLines,
-    by_exact_name,
     company_amount,
     decimal_param,
     describe_day,
     gl_accounts,
     join_and,
-    join_or,
     journal_state,
     journal_table,
     journal_text,
     parse_day,
     require,
 )
-from actions.erp.writes.documents import find_document
 from actions.erp.writes.ledger import next_number, post_journal_entry
+from actions.erp.writes.payment_parties import (
+    PAYMENT,
+    RECEIPT,
+    direction_in_words,
+    direction_word,
+    party_by_name,
+    read_party,
+)
 
-RECEIPT, PAYMENT = PaymentDirection.RECEIPT.value, PaymentDirection.PAYMENT.value
-AUTO = "auto"
 MAX_AMOUNT = Decimal(10) ** 13
 MAX_DOCUMENTS = 50
-BANK_ACCEPT_SCORE = 80.0
-BANK_MARGIN = 6.0
-BANK_PLAUSIBLE_SCORE = 60.0
+MAX_OFFERED = 5  # open documents offered as buttons when asking what a payment settles
 
 _FIELD_WORDS = {
     "direction": "direction (a receipt from a customer or a payment to a supplier)",
@@ -67,38 +79,6 @@ _FIELD_WORDS = {
     "amount": "amount",
     "bank_account": "bank account",
 }
-_RECEIPT_WORDS_RE = re.compile(
-    r"\b(?:receiv\w*|receipts?|rcpt|collect\w*|incoming|money in|in ?flow|paid us|pays us|"
-    r"sent us|deposit\w*|payments? from|from (?:a |the )?customer|customer (?:receipt|payment)|"
-    r"they paid)\b"
-)
-_PAYMENT_WORDS_RE = re.compile(
-    r"\b(?:paid|pay|paying|payments? to|payment we made|outgoing|money out|out ?flow|"
-    r"to (?:a |the )?supplier|supplier payment|vendor payment|disburs\w*|remit\w*|settle\w*)\b"
-)
-_AUTO_RE = re.compile(
-    r"\b(?:auto\w*|oldest|fifo|split|spread|whatever|default|any|due first|open invoices|"
-    r"open bills|earliest)\b"
-)
-_UNALLOCATED_RE = re.compile(r"\b(?:unallocated|on account|advance|not allocate\w*|leave it)\b")
-_BANK_NOISE = frozenset(
-    {"bank", "account", "acct", "ac", "a", "c", "the", "our", "my", "from", "into", "in", "to"}
-    | {"pay", "paid", "it", "went", "via", "through", "deposited", "use", "using", "was", "main"}
-)
-
-
-# open documents offered as buttons when asking what a payment settles
-MAX_OFFERED = 5
-
-
-@dataclass(frozen=True)
-class _Share:
-    document: CustomerInvoice | SupplierBill
-    amount: Decimal
-
-    @property
-    def open_after(self) -> Decimal:
-        return self.document.open_amount - self.amount
 
 
 @dataclass(frozen=True)
@@ -109,7 +89,7 @@ class _Evaluated:
     account: BankAccount
     day: date
     mode: str  # "auto" or "named"
-    shares: list[_Share]
+    shares: list[Share]
     watched: list[CustomerInvoice | SupplierBill]  # documents whose state the plan depends on
 
 
@@ -144,7 +124,7 @@ class RecordPayment(WriteCommand):
     ) -> FillResult:
         result = FillResult(dict(draft))
         d = result.draft
-        _unplan(d)
+        unplan(d)
         text = clean_text(request.text)
         customers, suppliers = request.all("customer"), request.all("supplier")
         given: dict[str, str] = {}
@@ -163,12 +143,12 @@ class RecordPayment(WriteCommand):
             given["party"] = (customers or suppliers)[0]
         elif requested == "direction" and text:
             try:
-                _set_direction(d, _direction_in_words(text) or _direction_word(text))
+                _set_direction(d, direction_in_words(text) or direction_word(text))
             except ERPError as problem:
                 failed.add("direction")
                 result.problems.append(problem)
         elif (requested is None or "direction" not in d) and (
-            direction := _direction_in_words(text)
+            direction := direction_in_words(text)
         ):
             # words only count in a message of its own, not in the answer to another question
             _set_direction(d, direction)
@@ -190,8 +170,8 @@ class RecordPayment(WriteCommand):
                 result.problems.append(problem)
         # defaults: nothing to ask where the answer is obvious
         if "bank_account" not in d and "bank_account" not in failed:
-            accounts = _accounts(ctx)
-            named = [a for a in accounts if _named_in_passing(a, text)]
+            accounts = bank_accounts(ctx)
+            named = [a for a in accounts if named_in_passing(a, text)]
             if len(accounts) == 1 or len(named) == 1:
                 d["bank_account"] = (named or accounts)[0].id
         if "allocation" not in d and "allocation" not in failed:
@@ -204,13 +184,13 @@ class RecordPayment(WriteCommand):
         if name == "direction":
             return [Choice("customer receipt"), Choice("supplier payment")]
         if name == "bank_account":
-            return [Choice(account.name) for account in _accounts(ctx)]
+            return [Choice(account.name) for account in bank_accounts(ctx)]
         if name == "allocation" and draft.get("direction") in (RECEIPT, PAYMENT):
             try:
-                party = _party(ctx, draft["direction"], str(draft.get("party", "")))
+                party = party_by_name(ctx, draft["direction"], str(draft.get("party", "")))
             except ERPError:
                 return [Choice("oldest first")]
-            documents = _open_documents(ctx, draft["direction"], party)[:MAX_OFFERED]
+            documents = open_documents_of(ctx, draft["direction"], party)[:MAX_OFFERED]
             return [Choice("oldest first")] + [
                 Choice(document.number, "document_ref") for document in documents
             ]
@@ -218,17 +198,17 @@ class RecordPayment(WriteCommand):
 
     def read(self, ctx: Context, name: str, value: str, draft: Draft) -> Draft:
         if name == "direction":
-            return {"direction": _direction_in_words(clean_text(value)) or _direction_word(value)}
+            return {"direction": direction_in_words(clean_text(value)) or direction_word(value)}
         if name == "party":
-            return _read_party(ctx, value, draft.get("direction"))
+            return read_party(ctx, value, draft.get("direction"))
         if name == "amount":
             return {"amount": str(_amount(ctx, value))}
         if name == "bank_account":
-            return {"bank_account": _bank_account(ctx, value).id}
+            return {"bank_account": bank_account(ctx, value).id}
         if name == "payment_date":
             return {"payment_date": _payment_day(ctx, value).isoformat()}
         if name == "allocation":
-            return _read_allocation(ctx, value, draft)
+            return read_allocation(ctx, value, draft)
         raise KeyError(name)
 
     # --- checking ---------------------------------------------------------------------
@@ -240,19 +220,19 @@ class RecordPayment(WriteCommand):
             raise InvalidInput(
                 "Is this money received from a customer or paid to a supplier?", field="direction"
             )
-        party = _party(ctx, direction, str(draft["party"]), field="party")
+        party = party_by_name(ctx, direction, str(draft["party"]), field="party")
         amount = decimal_param(draft["amount"], "amount", field="amount")
         if amount <= 0 or amount >= MAX_AMOUNT:
             raise InvalidInput(
                 f"The amount must be more than zero and less than {ctx.money(MAX_AMOUNT)}.",
                 field="amount",
             )
-        account = _bank_account_param(ctx, draft.get("bank_account"))
+        account = bank_account_param(ctx, draft.get("bank_account"))
         day = _payment_day(ctx, str(draft.get("payment_date") or ctx.today.isoformat()))
         allocation = draft.get("allocation", AUTO)
-        open_documents = _open_documents(ctx, direction, party, lock=lock)
+        open_documents = open_documents_of(ctx, direction, party, lock=lock)
         if allocation == AUTO or allocation is None:
-            shares = _split(ctx, direction, party, amount, open_documents, named=False)
+            shares = split(ctx, direction, party, amount, open_documents, named=False)
             return _Evaluated(direction, party, amount, account, day, AUTO, shares, open_documents)
         if not isinstance(allocation, list) or not allocation:
             raise InvalidInput(
@@ -265,12 +245,12 @@ class RecordPayment(WriteCommand):
             )
         if all(isinstance(item, dict) for item in allocation):
             mode = str(draft.get("allocation_mode") or "named")
-            shares = _explicit(ctx, direction, party, amount, allocation, lock=lock)
+            shares = explicit(ctx, direction, party, amount, allocation, lock=lock)
             watched = open_documents if mode == AUTO else [s.document for s in shares]
             return _Evaluated(direction, party, amount, account, day, mode, shares, watched)
         refs = [str(r) for r in allocation]
-        documents = _named_documents(ctx, direction, party, refs, lock=lock)
-        shares = _split(ctx, direction, party, amount, documents, named=True)
+        documents = named_documents(ctx, direction, party, refs, lock=lock)
+        shares = split(ctx, direction, party, amount, documents, named=True)
         watched = [s.document for s in shares]
         return _Evaluated(direction, party, amount, account, day, "named", shares, watched)
 
@@ -289,7 +269,7 @@ class RecordPayment(WriteCommand):
         )
         summary = (
             f"Please confirm: record a {noun} of {ctx.money(ev.amount)} {towards} "
-            f"{ev.party.name} ({ev.party.code}), {_into(ev)} {_account_label(ev.account)}, "
+            f"{ev.party.name} ({ev.party.code}), {_into(ev)} {account_label(ev.account)}, "
             f"dated {describe_day(ev.day, ctx.today)}, by bank transfer. It is applied {how}"
             f"to {shares}. Journal entry: {journal_text(ctx, accounts, lines)}."
         )
@@ -400,28 +380,6 @@ class RecordPayment(WriteCommand):
         )
 
 
-# --- direction and party ------------------------------------------------------------------
-
-
-def _direction_in_words(text: str) -> str | None:
-    if _RECEIPT_WORDS_RE.search(text):
-        return RECEIPT
-    if _PAYMENT_WORDS_RE.search(text):
-        return PAYMENT
-    return None
-
-
-def _direction_word(value: str) -> str:
-    word = clean_text(value).strip(" .!")
-    if word in ("in", "receipt", "a receipt", "customer", "from a customer", "money received"):
-        return RECEIPT
-    if word in ("out", "payment", "a payment", "supplier", "to a supplier", "money paid"):
-        return PAYMENT
-    raise InvalidInput(
-        "Is this money received from a customer (a receipt) or paid to a supplier (a payment)?"
-    )
-
-
 def _set_direction(draft: Draft, direction: str) -> None:
     """Switching between receipt and payment forgets the party and named documents."""
     if draft.get("direction") == direction:
@@ -433,159 +391,8 @@ def _set_direction(draft: Draft, direction: str) -> None:
     draft["direction"] = direction
 
 
-def _party_model(direction: str) -> type[Customer] | type[Supplier]:
-    return Customer if direction == RECEIPT else Supplier
-
-
-def _party(
-    ctx: Context, direction: str, text: str, *, field: str | None = None
-) -> Customer | Supplier:
-    model = _party_model(direction)
-    exact = by_exact_name(ctx, model, text)
-    if exact is not None:
-        return exact
-    try:
-        if direction == RECEIPT:
-            return resolve_customer(ctx.session, ctx.company_id, text)
-        return resolve_supplier(ctx.session, ctx.company_id, text)
-    except ERPError as error:
-        error.field = field
-        raise
-
-
-def _read_party(ctx: Context, text: str, direction: str | None) -> Draft:
-    if direction in (RECEIPT, PAYMENT):
-        return {"party": _party(ctx, direction, text).code}
-    # no direction yet: the name says which, if it is only one of the two
-    found: dict[str, Customer | Supplier] = {}
-    problems: list[ERPError] = []
-    for kind in (RECEIPT, PAYMENT):
-        try:
-            found[kind] = _party(ctx, kind, text)
-        except ERPError as problem:
-            problems.append(problem)
-    if len(found) == 1:
-        kind, party = next(iter(found.items()))
-        return {"direction": kind, "party": party.code}
-    if len(found) == 2:
-        raise Ambiguous(
-            f"{found[RECEIPT].name} is a customer and {found[PAYMENT].name} a supplier. "
-            "Is this a receipt from the customer or a payment to the supplier?",
-            [found[RECEIPT].name, found[PAYMENT].name],
-        )
-    ambiguous = next((p for p in problems if isinstance(p, Ambiguous)), None)
-    if ambiguous is not None:
-        raise ambiguous
-    raise NotFound(
-        f"I couldn't find a customer or a supplier called “{text.strip()}” in "
-        f"{ctx.actor.company_name}. Please check the name."
-    )
-
-
-# --- amount, bank account, date ---------------------------------------------------------
-
-
 def _amount(ctx: Context, text: str) -> Decimal:
     return company_amount(ctx, text, "amount")
-
-
-def _accounts(ctx: Context) -> list[BankAccount]:
-    return list(
-        ctx.session.scalars(
-            select(BankAccount)
-            .where(BankAccount.company_id == ctx.company_id)
-            .order_by(BankAccount.id)
-        )
-    )
-
-
-def _account_label(account: BankAccount) -> str:
-    return f"{account.name} ({account.bank_name} {account.account_number_masked})"
-
-
-def _bank_words(text: str) -> str:
-    words = normalise_name(text).split()
-    return " ".join(w for w in words if w not in _BANK_NOISE)
-
-
-def _bank_account(ctx: Context, text: str, *, field: str | None = None) -> BankAccount:
-    """The company's bank account by name, bank or the last digits of its number."""
-    accounts = _accounts(ctx)
-    if not accounts:
-        raise ERPError(f"{ctx.actor.company_name} has no bank accounts set up.", field=field)
-    labels = [_account_label(a) for a in accounts]
-    wanted = " ".join(text.split()).lower()
-    for account, label in zip(accounts, labels, strict=True):
-        if wanted in (label.lower(), account.name.lower()):
-            return account
-    digits = re.sub(r"\D", "", text)
-    if len(digits) >= 3:
-        by_digits = [a for a in accounts if a.account_number_masked.endswith(digits[-4:])]
-        if len(by_digits) == 1:
-            return by_digits[0]
-    query = _bank_words(text)
-    scored = sorted(
-        ((_bank_score(query, account), account) for account in accounts),
-        key=lambda pair: -pair[0],
-    )
-    best, runner_up = scored[0][0], scored[1][0] if len(scored) > 1 else 0.0
-    if best >= BANK_ACCEPT_SCORE and best - runner_up >= BANK_MARGIN:
-        return scored[0][1]
-    plausible = [_account_label(a) for s, a in scored if s >= BANK_PLAUSIBLE_SCORE]
-    if len(plausible) > 1:
-        raise Ambiguous(
-            f"“{text.strip()}” could be {join_or(plausible)}. Which account?",
-            plausible,
-            field=field,
-        )
-    raise Ambiguous(
-        f"I couldn't find a bank account matching “{text.strip()}”. "
-        f"{ctx.actor.company_name}'s accounts are {join_or(labels)}. Which one?",
-        labels,
-        field=field,
-    )
-
-
-def _named_in_passing(account: BankAccount, text: str) -> bool:
-    """ "… into the BRAC account", "… from ****4821": an account named inside a sentence."""
-    digits = re.sub(r"\D", "", account.account_number_masked)
-    if digits and re.search(rf"(?<!\d){digits}(?!\d)", text):
-        return True
-    words = f" {normalise_name(text)} "
-    bank = _bank_words(account.bank_name)
-    if bank and f" {bank} " in words:
-        return True
-    # "operating" or "payroll" only as the name of an account
-    name = _bank_words(account.name)
-    return bool(name) and re.search(rf" {re.escape(name)} (?:bank )?(?:account|acct|ac) ", words)
-
-
-def _bank_score(query: str, account: BankAccount) -> float:
-    if not query:
-        return 0.0
-    keys = [account.name, account.bank_name, f"{account.bank_name} {account.name}"]
-    return max(
-        max(fuzz.token_set_ratio(query, key), fuzz.WRatio(query, key))
-        for key in (_bank_words(k) for k in keys)
-        if key
-    )
-
-
-def _bank_account_param(ctx: Context, value: Any) -> BankAccount:
-    if value in (None, ""):
-        accounts = _accounts(ctx)
-        if len(accounts) == 1:
-            return accounts[0]
-        raise InvalidInput(
-            f"Which bank account? {join_or([_account_label(a) for a in accounts])}.",
-            field="bank_account",
-        )
-    if isinstance(value, int) or str(value).isdigit():
-        account = ctx.session.get(BankAccount, int(value))
-        if account is not None and account.company_id == ctx.company_id:
-            return account
-        raise InvalidInput("That bank account is not one of this company's.", field="bank_account")
-    return _bank_account(ctx, str(value), field="bank_account")
 
 
 def _payment_day(ctx: Context, text: str) -> date:
@@ -608,219 +415,6 @@ def _payment_day(ctx: Context, text: str) -> date:
 
 def _into(ev: _Evaluated) -> str:
     return "into" if ev.direction == RECEIPT else "from"
-
-
-# --- documents and allocation --------------------------------------------------------------
-
-
-def _document_model(direction: str) -> tuple[Any, str, str]:
-    if direction == RECEIPT:
-        return CustomerInvoice, "INV", "customer_id"
-    return SupplierBill, "BILL", "supplier_id"
-
-
-def _open_documents(
-    ctx: Context, direction: str, party: Customer | Supplier, *, lock: bool = False
-) -> list[Any]:
-    model, _, party_column = _document_model(direction)
-    query: Any = (
-        select(model)
-        .where(
-            model.company_id == ctx.company_id,
-            getattr(model, party_column) == party.id,
-            model.status.in_(OPEN_INVOICE_STATUSES),
-        )
-        .order_by(model.due_date, model.id)
-    )
-    if lock:
-        query = query.with_for_update(of=model).execution_options(populate_existing=True)
-    return list(ctx.session.scalars(query))
-
-
-def _document_words(direction: str) -> tuple[str, str]:
-    return ("invoice", "invoices") if direction == RECEIPT else ("bill", "bills")
-
-
-def _checked_document(
-    ctx: Context, direction: str, party: Customer | Supplier | None, ref: str, *, lock: bool
-) -> Any:
-    """An open invoice (receipt) or bill (payment) of the company and, if known, the party."""
-    model, prefix, party_column = _document_model(direction)
-    canonical = normalise_document_ref(ref)
-    if canonical.prefix != prefix:
-        noun = "customer invoices (INV-…)" if direction == RECEIPT else "supplier bills (BILL-…)"
-        kind = "receipt" if direction == RECEIPT else "payment"
-        raise InvalidInput(
-            f"{canonical.canonical} can't take a {kind}: a {kind} is applied to {noun}.",
-            field="allocation",
-        )
-    try:
-        document = find_document(ctx, model, prefix, canonical.canonical, lock=lock)
-    except ERPError as error:
-        error.field = "allocation"
-        raise
-    holder = document.customer if direction == RECEIPT else document.supplier
-    if party is not None and getattr(document, party_column) != party.id:
-        raise InvalidInput(
-            f"{document.number} belongs to {holder.name}, not to {party.name}.",
-            field="allocation",
-        )
-    if document.status not in OPEN_INVOICE_STATUSES:
-        state = {
-            InvoiceStatus.DRAFT: "still a draft that has not been posted",
-            InvoiceStatus.PAID: "already paid in full",
-            InvoiceStatus.CANCELLED: "cancelled",
-        }[document.status]
-        raise InvalidInput(
-            f"{document.number} ({holder.name}) is {state}, so nothing can be applied to it.",
-            field="allocation",
-        )
-    return document
-
-
-def _named_documents(
-    ctx: Context, direction: str, party: Customer | Supplier, refs: list[str], *, lock: bool
-) -> list[Any]:
-    documents: list[Any] = []
-    for ref in refs:
-        document = _checked_document(ctx, direction, party, ref, lock=lock)
-        if all(d.id != document.id for d in documents):
-            documents.append(document)
-    return documents
-
-
-def _split(
-    ctx: Context,
-    direction: str,
-    party: Customer | Supplier,
-    amount: Decimal,
-    documents: list[Any],
-    *,
-    named: bool,
-) -> list[_Share]:
-    """Apply the amount to the documents in order; more than they owe is refused."""
-    singular, plural = _document_words(direction)
-    if not documents:
-        raise InvalidInput(
-            f"{party.name} has no open {plural}, so there is nothing to apply "
-            f"{ctx.money(amount)} to. I can only record it against open {plural}."
-        )
-    open_total = sum((d.open_amount for d in documents), ZERO)
-    if amount > open_total:
-        count = len(documents)
-        which = (
-            join_and([d.number for d in documents])
-            if named
-            else f"{party.name}'s {count} open {singular if count == 1 else plural}"
-        )
-        raise InvalidInput(
-            f"{ctx.money(amount)} is more than the {ctx.money(open_total)} still open on "
-            f"{which}, and I can't record an overpayment. Please give an amount up to "
-            f"{ctx.money(open_total)}.",
-            field="amount",
-        )
-    shares, left = [], amount
-    for document in documents:
-        if left <= 0:
-            break
-        part = min(left, document.open_amount)
-        if part > 0:
-            shares.append(_Share(document, part))
-            left -= part
-    return shares
-
-
-def _explicit(
-    ctx: Context,
-    direction: str,
-    party: Customer | Supplier,
-    amount: Decimal,
-    allocation: list[dict[str, Any]],
-    *,
-    lock: bool,
-) -> list[_Share]:
-    """Allocations planned earlier, checked again against the documents as they are now."""
-    shares: list[_Share] = []
-    for item in allocation:
-        document = _checked_document(ctx, direction, party, str(item.get("document")), lock=lock)
-        part = decimal_param(item.get("amount"), "allocated amount", field="allocation")
-        if part <= 0 or part > document.open_amount:
-            raise InvalidInput(
-                f"{ctx.money(part)} can't be applied to {document.number}, which has "
-                f"{ctx.money(document.open_amount)} open.",
-                field="allocation",
-            )
-        if any(s.document.id == document.id for s in shares):
-            raise InvalidInput(f"{document.number} is named twice.", field="allocation")
-        shares.append(_Share(document, part))
-    if sum((s.amount for s in shares), ZERO) != amount:
-        raise InvalidInput(
-            "The amounts applied to the documents don't add up to the payment.",
-            field="allocation",
-        )
-    return shares
-
-
-def _read_allocation(ctx: Context, text: str, draft: Draft) -> Draft:
-    cleaned = clean_text(text)
-    refs = [ref.canonical for ref in find_document_refs(text)]
-    if not refs:
-        try:
-            refs = [normalise_document_ref(text).canonical]
-        except InvalidInput:
-            refs = []
-    if not refs:
-        if _UNALLOCATED_RE.search(cleaned):
-            raise InvalidInput(
-                "I can only record money against open invoices or bills; an unallocated "
-                "(on-account) amount has to be entered in the ERP. Say “oldest first” or name "
-                "the documents.",
-                field="allocation",
-            )
-        if _AUTO_RE.search(cleaned) or cleaned.strip(" .") in ("auto", "yes", "ok"):
-            return {"allocation": AUTO}
-        raise InvalidInput(
-            f"I couldn't tell which documents “{text.strip()}” means. Say “oldest first”, or "
-            "name them, such as INV-2026-00412 and INV-2026-00415.",
-            field="allocation",
-        )
-    prefixes = {normalise_document_ref(r).prefix for r in refs}
-    direction = draft.get("direction")
-    if direction is None and prefixes <= {"INV", "BILL"} and len(prefixes) == 1:
-        direction = RECEIPT if prefixes == {"INV"} else PAYMENT
-    if direction not in (RECEIPT, PAYMENT):
-        raise InvalidInput(
-            "Invoices (INV-…) take receipts from customers and bills (BILL-…) take payments "
-            "to suppliers. Which is this?",
-            field="allocation",
-        )
-    party = None
-    if draft.get("party") and draft.get("direction") == direction:
-        party = _party(ctx, direction, str(draft["party"]))
-    documents = [_checked_document(ctx, direction, party, ref, lock=False) for ref in refs]
-    entries: Draft = {"allocation": list(dict.fromkeys(d.number for d in documents))}
-    if party is None:
-        holders = {(d.customer if direction == RECEIPT else d.supplier).code: d for d in documents}
-        if len(holders) > 1:
-            raise InvalidInput(
-                f"{join_and([d.number for d in documents])} belong to different "
-                f"{'customers' if direction == RECEIPT else 'suppliers'}; one payment can "
-                "only settle one party's documents.",
-                field="allocation",
-            )
-        entries["party"] = next(iter(holders))
-        entries["direction"] = direction
-    return entries
-
-
-def _unplan(draft: Draft) -> None:
-    """A draft that comes back from a plan gets its allocation back as the user gave it."""
-    allocation = draft.get("allocation")
-    mode = draft.pop("allocation_mode", None)
-    if isinstance(allocation, list) and allocation and isinstance(allocation[0], dict):
-        draft["allocation"] = (
-            AUTO if mode == AUTO else [str(item.get("document")) for item in allocation]
-        )
 
 
 def _journal(ctx: Context, ev: _Evaluated) -> tuple[list[str], JournalLines]:
