@@ -57,51 +57,83 @@ def request_from(tracker: Tracker) -> Request:
     return Request(text=message.get("text") or "", entities=entities)
 
 
-async def run_capability(action: str, capability: str, tracker: Tracker) -> Answer:
-    """Run a service call in a worker thread so the event loop stays free."""
-    user, company = identity(tracker)
+async def call_service(action: str, method: str, *args: Any) -> Any:
+    """Run one ERP service call in a worker thread, so the event loop stays free.
+
+    The result (an Answer or a WriteReply) carries the outcome the metrics count.
+    """
     started = time.perf_counter()
-    answer = await asyncio.to_thread(
-        get_service().ask, capability, user, company, request_from(tracker)
-    )
-    ACTION_SECONDS.labels(action, answer.outcome).observe(time.perf_counter() - started)
-    ACTION_OUTCOMES.labels(action, answer.outcome).inc()
-    return answer
+    result = await asyncio.to_thread(getattr(get_service(), method), *args)
+    ACTION_SECONDS.labels(action, result.outcome).observe(time.perf_counter() - started)
+    ACTION_OUTCOMES.labels(action, result.outcome).inc()
+    return result
+
+
+async def run_capability(action: str, capability: str, tracker: Tracker) -> Answer:
+    user, company = identity(tracker)
+    return await call_service(action, "ask", capability, user, company, request_from(tracker))
 
 
 def send_answer(
     dispatcher: CollectingDispatcher, tracker: Tracker, capability: str, answer: Answer
 ) -> None:
-    buttons = _candidate_buttons(tracker, answer) if answer.candidates else []
-    dispatcher.utter_message(text=answer.text, buttons=buttons or None)
-    if answer.payloads:
+    buttons = candidate_buttons(tracker, answer.text, answer.candidates)
+    send_reply(dispatcher, answer.text, buttons, capability, answer.outcome, answer.payloads)
+
+
+def send_reply(
+    dispatcher: CollectingDispatcher,
+    text: str,
+    buttons: list[dict[str, Any]],
+    capability: str | None,
+    outcome: str,
+    payloads: list[dict[str, Any]],
+) -> None:
+    """The text (with buttons) and, for screens, the structured payloads as custom JSON."""
+    if text:
+        dispatcher.utter_message(text=text, buttons=buttons or None)
+    if payloads:
         dispatcher.utter_message(
             json_message={
                 "kind": "erp.answer",
                 "capability": capability,
-                "outcome": answer.outcome,
-                "payloads": answer.payloads,
+                "outcome": outcome,
+                "payloads": payloads,
             }
         )
 
 
-def _candidate_buttons(tracker: Tracker, answer: Answer) -> list[dict[str, Any]]:
-    """One button per candidate that asks the same question with that name."""
+def candidate_buttons(
+    tracker: Tracker,
+    text: str,
+    candidates: list[str],
+    *,
+    intent: str | None = None,
+    fallback_entity: str | None = None,
+) -> list[dict[str, Any]]:
+    """One button per candidate name: the latest message again, with that name in it.
+
+    The name replaced is the one the reply quotes, else the first name in the
+    message, else `fallback_entity`; `intent` defaults to the message's own.
+    """
+    if not candidates:
+        return []
     message = tracker.latest_message or {}
-    intent = (message.get("intent") or {}).get("name")
-    entities = {e["entity"]: e.get("value") for e in message.get("entities", [])}
-    ambiguous = next(
-        (
-            name
-            for name in NAME_ENTITIES
-            if entities.get(name) and str(entities[name]) in answer.text
-        ),
-        next((name for name in NAME_ENTITIES if entities.get(name)), None),
-    )
+    intent = intent or (message.get("intent") or {}).get("name")
+    entities = {
+        e["entity"]: e["value"]
+        for e in message.get("entities", [])
+        if isinstance(e.get("value"), str)
+    }
+    named = [name for name in NAME_ENTITIES if entities.get(name)]
+    ambiguous = next((name for name in named if entities[name] in text), None)
+    ambiguous = ambiguous or (named[0] if named else fallback_entity)
     if not intent or not ambiguous:
         return []
-    buttons = []
-    for candidate in answer.candidates:
-        chosen = {**{k: v for k, v in entities.items() if isinstance(v, str)}, ambiguous: candidate}
-        buttons.append({"title": candidate, "payload": f"/{intent}{json.dumps(chosen)}"})
-    return buttons
+    return [
+        {
+            "title": candidate,
+            "payload": f"/{intent}{json.dumps({**entities, ambiguous: candidate})}",
+        }
+        for candidate in candidates
+    ]

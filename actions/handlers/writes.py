@@ -7,9 +7,7 @@ draft between the tracker and the service and say what the service said.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -19,11 +17,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.erp.writes import COMMANDS
 from actions.erp.writes.protocol import WriteReply
 from actions.handlers.common import (
-    ACTION_OUTCOMES,
-    ACTION_SECONDS,
-    get_service,
+    call_service,
+    candidate_buttons,
     identity,
     request_from,
+    send_reply,
 )
 from actions.handlers.questions import choice_buttons, question
 
@@ -41,15 +39,6 @@ NOT_SURE = (
 
 def _slot(field: str) -> str:
     return f"w_{field}"
-
-
-async def _call(action: str, method: str, *args: Any) -> WriteReply:
-    """Run one service call off the event loop, with metrics."""
-    started = time.perf_counter()
-    reply: WriteReply = await asyncio.to_thread(getattr(get_service(), method), *args)
-    ACTION_SECONDS.labels(action, reply.outcome).observe(time.perf_counter() - started)
-    ACTION_OUTCOMES.labels(action, reply.outcome).inc()
-    return reply
 
 
 def _draft_events(command: str | None, draft: dict[str, Any]) -> list[dict[str, Any]]:
@@ -71,41 +60,24 @@ def _cleared() -> list[dict[str, Any]]:
 
 
 def _say(dispatcher: CollectingDispatcher, tracker: Tracker, reply: WriteReply) -> None:
-    if reply.text:
-        buttons = _candidate_buttons(tracker, reply) if reply.candidates else None
-        dispatcher.utter_message(text=reply.text, buttons=buttons)
-    if reply.payloads:
-        dispatcher.utter_message(
-            json_message={
-                "kind": "erp.answer",
-                "capability": reply.command,
-                "outcome": reply.outcome,
-                "payloads": reply.payloads,
-            }
-        )
+    buttons = candidate_buttons(
+        tracker,
+        reply.text,
+        reply.candidates,
+        intent="inform",
+        fallback_entity=_asked_entity(tracker, reply),
+    )
+    send_reply(dispatcher, reply.text, buttons, reply.command, reply.outcome, reply.payloads)
 
 
-def _candidate_buttons(tracker: Tracker, reply: WriteReply) -> list[dict[str, Any]]:
-    """One button per candidate name, answering with that name in its entity."""
-    message = tracker.latest_message or {}
-    entities = {
-        e["entity"]: e.get("value")
-        for e in message.get("entities", [])
-        if isinstance(e.get("value"), str)
-    }
+def _asked_entity(tracker: Tracker, reply: WriteReply) -> str | None:
+    """The entity that answers the field being asked, for a reply naming no entity."""
     command = COMMANDS.get(reply.command or "")
-    names = [e for e in entities if e in ("customer", "supplier", "product", "warehouse")]
-    named = next((e for e in names if str(entities[e]) in reply.text), names[0] if names else None)
-    if named is None and command is not None:
-        asked = tracker.get_slot("requested_slot") or ""
-        field = asked.removeprefix("w_") or (reply.missing[0] if reply.missing else "")
-        named = next((e for e, f in command.entity_fields.items() if f == field), None)
-    if named is None:
-        return []
-    return [
-        {"title": name, "payload": "/inform" + json.dumps({**entities, named: name})}
-        for name in reply.candidates
-    ]
+    if command is None:
+        return None
+    asked = tracker.get_slot("requested_slot") or ""
+    field = asked.removeprefix("w_") or (reply.missing[0] if reply.missing else "")
+    return next((e for e, f in command.entity_fields.items() if f == field), None)
 
 
 async def _ask(
@@ -130,7 +102,7 @@ class ActionStartWrite(Action):
         if command not in COMMANDS:
             return events
         user, company = identity(tracker)
-        reply = await _call(
+        reply: WriteReply = await call_service(
             self.name(), "start_write", command, user, company, request_from(tracker)
         )
         _say(dispatcher, tracker, reply)
@@ -166,7 +138,7 @@ class ValidateWriteForm(Action):
         if not _is_answer(tracker, command, asked):
             return []
         user, company = identity(tracker)
-        reply = await _call(
+        reply: WriteReply = await call_service(
             self.name(), "fill_write", command, user, company, draft, request_from(tracker), asked
         )
         if reply.outcome != "collect":
@@ -228,7 +200,9 @@ async def propose(
 ) -> list[dict[str, Any]]:
     user, company = identity(tracker)
     draft = dict(tracker.get_slot("write_draft") or {})
-    reply = await _call(action, "propose_write", command, user, company, draft, tracker.sender_id)
+    reply: WriteReply = await call_service(
+        action, "propose_write", command, user, company, draft, tracker.sender_id
+    )
     if reply.outcome == "confirm":
         dispatcher.utter_message(
             text=reply.text,
@@ -284,7 +258,7 @@ class ActionConfirmWrite(Action):
                 )
             return []
         user, company = identity(tracker)
-        reply = await _call(self.name(), "confirm_write", token, user, company)
+        reply: WriteReply = await call_service(self.name(), "confirm_write", token, user, company)
         _say(dispatcher, tracker, reply)
         if reply.outcome == "refused" and reply.token:
             return []  # rate limited: the confirmation stays pending
@@ -307,7 +281,9 @@ class ActionCancelWrite(Action):
         events = [*_cleared(), SlotSet("requested_slot", None), ActiveLoop(None)]
         if token is not None:
             user, company = identity(tracker)
-            reply = await _call(self.name(), "cancel_write", token, user, company)
+            reply: WriteReply = await call_service(
+                self.name(), "cancel_write", token, user, company
+            )
             _say(dispatcher, tracker, reply)
             if token != tracker.get_slot("pending_confirmation"):
                 return [ActiveLoop(None)]
@@ -334,7 +310,7 @@ class ActionReviseWrite(Action):
         user, company = identity(tracker)
         draft = dict(tracker.get_slot("write_draft") or {})
         asked = tracker.get_slot("write_asking")
-        reply = await _call(
+        reply: WriteReply = await call_service(
             self.name(), "fill_write", command, user, company, draft, request_from(tracker), asked
         )
         _say(dispatcher, tracker, reply)
