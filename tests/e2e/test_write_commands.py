@@ -35,14 +35,21 @@ def converse(
     stack: RunningStack, user: str, sender: str, opening: str, answers: dict[str, str]
 ) -> str:
     """Say `opening`, answer each question by a phrase it contains, until the summary."""
+    return converse_until(stack, user, sender, opening, answers, stop="Please confirm")
+
+
+def converse_until(
+    stack: RunningStack, user: str, sender: str, opening: str, answers: dict[str, str], stop: str
+) -> str:
+    """Say `opening`, answer each question by a phrase it contains, until a reply says `stop`."""
     reply = text_of(stack.say(user, opening, sender))
     for _ in range(10):
-        if "Please confirm" in reply:
+        if stop in reply:
             return reply
         asked = next((phrase for phrase in answers if phrase in reply), None)
         assert asked is not None, f"unexpected reply: {reply}"
         reply = text_of(stack.say(user, answers.pop(asked), sender))
-    raise AssertionError(f"no summary after the answers: {reply}")
+    raise AssertionError(f"no reply saying {stop!r} after the answers: {reply}")
 
 
 def customer_with_room(stack: RunningStack) -> str:
@@ -205,19 +212,6 @@ def test_credit_limit_above_the_role_ceiling(stack: RunningStack) -> None:
     assert "up to BDT 10,00,000.00" in reply
     stack.say("padma.sales", "cancel", "cust-big")
     assert query(stack, "SELECT COUNT(*) FROM customers WHERE name LIKE 'Quartz%'")[0][0] == 0
-
-
-def converse_until(
-    stack: RunningStack, user: str, sender: str, opening: str, answers: dict[str, str], stop: str
-) -> str:
-    reply = text_of(stack.say(user, opening, sender))
-    for _ in range(10):
-        if stop in reply:
-            return reply
-        asked = next((phrase for phrase in answers if phrase in reply), None)
-        assert asked is not None, f"unexpected reply: {reply}"
-        reply = text_of(stack.say(user, answers.pop(asked), sender))
-    raise AssertionError(reply)
 
 
 def test_post_a_draft_invoice(stack: RunningStack) -> None:
