@@ -137,6 +137,48 @@ def cmd_train(settings: Settings, force: bool = False) -> Path:
     return train(settings, force=force)
 
 
+def cmd_kb_index(settings: Settings) -> None:
+    from actions.knowledge.index import Indexer, KnowledgeIndex
+
+    index = KnowledgeIndex.load(settings.kb_index_path)
+    report = Indexer().update(index, settings.kb_dir, progress=Progress())
+    if report.changed or not settings.kb_index_path.exists():
+        index.save(settings.kb_index_path)
+    print(f"Knowledge base ({settings.kb_dir}): {report.summary()}")
+    if report.errors:
+        sys.exit(1)
+
+
+def cmd_kb_eval(settings: Settings, generative: bool) -> None:
+    from actions.knowledge.evaluation import evaluate, load_eval_set
+    from actions.knowledge.service import KnowledgeService
+
+    service = KnowledgeService(settings.kb_index_path, settings.llm_model_path or "bundled")
+    report = evaluate(
+        service,
+        load_eval_set(settings.root / "tests" / "knowledge" / "eval"),
+        generative=generative,
+        progress=Progress(),
+    )
+    print(json.dumps(report, indent=2))
+
+
+def cmd_kb_ask(settings: Settings, question: str, company: str) -> None:
+    from actions.knowledge.service import KnowledgeService
+
+    service = KnowledgeService(settings.kb_index_path, settings.llm_model_path)
+    answer = service.answer(question, company, on_token=lambda t: print(t, end="", flush=True))
+    if answer.mode == "generative":
+        print()
+    print(answer.text)
+    for source in answer.sources:
+        print(f"  source: {source.label()} ({source.path})")
+    print(
+        f"  [{answer.outcome}, {answer.mode}, similarity {answer.confidence:.2f}, "
+        f"{answer.seconds * 1000:.0f} ms]"
+    )
+
+
 def cmd_run(settings: Settings) -> None:
     from bot.supervisor import Stack
 
@@ -145,6 +187,7 @@ def cmd_run(settings: Settings) -> None:
     tokens = cmd_tokens(settings, quiet=True)
     cmd_build_patterns(settings)
     model = cmd_train(settings)
+    cmd_kb_index(settings)
     stack = Stack(settings, model)
 
     def stop(signum: int, _frame: object) -> None:
@@ -194,6 +237,14 @@ def main(argv: list[str] | None = None) -> None:
     nlu_parser.add_argument("action", choices=["build-patterns"])
     train_parser = commands.add_parser("train", help="train the model if needed")
     train_parser.add_argument("--force", action="store_true")
+    kb_parser = commands.add_parser("kb", help="the knowledge base")
+    kb_commands = kb_parser.add_subparsers(dest="kb_command", required=True)
+    kb_commands.add_parser("index", help="index new and changed documents, drop deleted ones")
+    eval_parser = kb_commands.add_parser("eval", help="retrieval and answer evaluation")
+    eval_parser.add_argument("--generative", action="store_true", help="answer with the LLM")
+    ask_parser = kb_commands.add_parser("ask", help="ask the knowledge base a question")
+    ask_parser.add_argument("question")
+    ask_parser.add_argument("--company", required=True)
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -209,3 +260,9 @@ def main(argv: list[str] | None = None) -> None:
         cmd_build_patterns(settings)
     elif args.command == "train":
         cmd_train(settings, force=args.force)
+    elif args.command == "kb" and args.kb_command == "index":
+        cmd_kb_index(settings)
+    elif args.command == "kb" and args.kb_command == "eval":
+        cmd_kb_eval(settings, generative=args.generative)
+    elif args.command == "kb":
+        cmd_kb_ask(settings, args.question, args.company)

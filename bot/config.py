@@ -37,6 +37,10 @@ class Settings:
         return self.var_dir / "demo_tokens.json"
 
     @property
+    def kb_index_path(self) -> Path:
+        return self.var_dir / "kb" / "index.json"
+
+    @property
     def secret_key_path(self) -> Path:
         return self.var_dir / "secret_key"
 

@@ -1,0 +1,112 @@
+"""Hybrid retrieval: BM25 and embedding search, fused by reciprocal rank.
+
+A Haystack pipeline with one filter for the asking company (its own folder
+plus `global/`), applied by both retrievers inside the store: passages of
+another company are never even scored. The fusion component keeps each
+retriever's own score next to the fused one, because the cosine similarity of
+the best passage is what the abstention decision is calibrated on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from haystack import Document, Pipeline, component
+from haystack.components.retrievers.in_memory import (
+    InMemoryBM25Retriever,
+    InMemoryEmbeddingRetriever,
+)
+from haystack.document_stores.in_memory import InMemoryDocumentStore
+from haystack_integrations.components.embedders.sentence_transformers import (
+    SentenceTransformersTextEmbedder,
+)
+
+from actions.knowledge.index import GLOBAL
+from actions.knowledge.models import embedder_settings
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Passage:
+    document: Document
+    score: float  # fused (reciprocal rank)
+    similarity: float  # cosine with the question; 0 when only BM25 found it
+    keyword_score: float  # BM25; 0 when only the embedding search found it
+
+    @property
+    def path(self) -> str:
+        return self.document.meta["path"]
+
+
+def company_filter(company: str) -> dict:
+    return {"field": "meta.company", "operator": "in", "value": [GLOBAL, company]}
+
+
+@component
+class ReciprocalRankFusion:
+    """Fuses ranked lists; a passage's score is Σ 1 / (k + rank)."""
+
+    def __init__(self, k: int = RRF_K, top_k: int = 8) -> None:
+        self.k = k
+        self.top_k = top_k
+
+    @component.output_types(passages=list[Passage])
+    def run(self, keyword: list[Document], semantic: list[Document]) -> dict[str, list[Passage]]:
+        fused: dict[str, float] = {}
+        by_id: dict[str, Document] = {}
+        similarity = {d.id: float(d.score or 0.0) for d in semantic}
+        keyword_score = {d.id: float(d.score or 0.0) for d in keyword}
+        for ranked in (keyword, semantic):
+            for rank, document in enumerate(ranked, start=1):
+                fused[document.id] = fused.get(document.id, 0.0) + 1.0 / (self.k + rank)
+                by_id.setdefault(document.id, document)
+        order = sorted(fused, key=lambda i: (-fused[i], -similarity.get(i, 0.0)))
+        return {
+            "passages": [
+                Passage(
+                    document=by_id[i],
+                    score=fused[i],
+                    similarity=similarity.get(i, 0.0),
+                    keyword_score=keyword_score.get(i, 0.0),
+                )
+                for i in order[: self.top_k]
+            ]
+        }
+
+
+def build_retrieval_pipeline(store: InMemoryDocumentStore, candidates: int = 20) -> Pipeline:
+    pipeline = Pipeline()
+    pipeline.add_component("embedder", SentenceTransformersTextEmbedder(**embedder_settings()))
+    pipeline.add_component("keyword", InMemoryBM25Retriever(store, top_k=candidates))
+    pipeline.add_component("semantic", InMemoryEmbeddingRetriever(store, top_k=candidates))
+    pipeline.add_component("fusion", ReciprocalRankFusion())
+    pipeline.connect("embedder.embedding", "semantic.query_embedding")
+    pipeline.connect("keyword.documents", "fusion.keyword")
+    pipeline.connect("semantic.documents", "fusion.semantic")
+    return pipeline
+
+
+class Retriever:
+    """Runs the pipeline for one question and one company."""
+
+    def __init__(self, store: InMemoryDocumentStore) -> None:
+        self.store = store
+        self.pipeline = build_retrieval_pipeline(store)
+        self.pipeline.warm_up()
+
+    def retrieve(self, question: str, company: str, top_k: int = 8) -> list[Passage]:
+        if not question.strip() or self.store.count_documents() == 0:
+            return []
+        filters = company_filter(company)
+        result = self.pipeline.run(
+            {
+                "embedder": {"text": question},
+                "keyword": {"query": question, "filters": filters},
+                "semantic": {"filters": filters},
+                "fusion": {},
+            }
+        )
+        passages: list[Passage] = result["fusion"]["passages"][:top_k]
+        # defence in depth: the filter already did this inside the store
+        return [p for p in passages if p.document.meta.get("company") in (GLOBAL, company)]
