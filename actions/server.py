@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 
@@ -26,6 +27,14 @@ def build_app() -> Sanic:
     executor = ActionExecutor()
     executor.register_package(HANDLERS_PACKAGE)
     app = create_app(executor, cors_origins=[])
+
+    @app.after_server_start
+    async def warm_up_knowledge(app: Sanic) -> None:
+        # Load the embedding model and the index in the background: the first
+        # policy question should not pay for it, and start-up should not wait.
+        from actions.handlers.knowledge import get_knowledge
+
+        app.add_task(asyncio.to_thread(get_knowledge().warm_up), name="knowledge-warm-up")
 
     @app.get("/metrics")
     async def metrics(_: Request) -> response.HTTPResponse:

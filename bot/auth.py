@@ -98,6 +98,32 @@ def bearer_token(authorization_header: str | None) -> str | None:
     return token.strip()
 
 
+def _link_key(secret: bytes) -> bytes:
+    # a key of its own, so that a link signature can never pass for a token
+    return hmac.new(secret, b"knowledge-document-links", hashlib.sha256).digest()
+
+
+def sign_link(secret: bytes, path: str, company: str, expires: int) -> str:
+    """Signature for a knowledge document link: who may open which file, until when."""
+    message = f"{path}\n{company}\n{expires}".encode()
+    return _b64encode(hmac.new(_link_key(secret), message, hashlib.sha256).digest())
+
+
+def verify_link(
+    secret: bytes,
+    path: str,
+    company: str,
+    expires: int,
+    signature: str,
+    *,
+    now: float | None = None,
+) -> bool:
+    if (time.time() if now is None else now) >= expires:
+        return False
+    expected = sign_link(secret, path, company, expires)
+    return hmac.compare_digest(expected.encode(), signature.encode())
+
+
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
     salt = salt or secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, _PBKDF2_ROUNDS)

@@ -30,6 +30,7 @@ step "lint: ruff check and format check"
 step "demo database, entity patterns and model"
 $PY_ACTIONS -m bot seed
 $PY_ACTIONS -m bot nlu build-patterns
+quietly kb-index $PY_ACTIONS -m bot kb index
 quietly train $PY_ACTIONS -m bot train
 MODEL="$($PY_ACTIONS -c 'from bot.config import load_settings; from bot.training import model_path; print(model_path(load_settings()))')"
 export ERP_TEST_MODEL="$MODEL"

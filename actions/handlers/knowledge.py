@@ -1,0 +1,84 @@
+"""Policy and how-to questions, answered from the knowledge base.
+
+Also the second chance for messages NLU could not place (`nlu_fallback`,
+`out_of_scope`): if the documents answer them, good; if not, the usual
+helpful fallback. Never runs an ERP query or write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handlers.common import ACTION_OUTCOMES, ACTION_SECONDS, identity, send_reply
+from actions.knowledge.answers import Source
+from actions.knowledge.service import KnowledgeAnswer, KnowledgeService
+from bot.auth import sign_link
+from bot.config import load_settings
+
+FALLBACK_RESPONSES = {"nlu_fallback": "utter_default", "out_of_scope": "utter_out_of_scope"}
+LINK_TTL_SECONDS = 7 * 24 * 3600
+
+
+@lru_cache(maxsize=1)
+def get_knowledge() -> KnowledgeService:
+    settings = load_settings()
+    return KnowledgeService(settings.kb_index_path, settings.llm_model_path)
+
+
+def document_link(source: Source, company: str) -> str:
+    """A link the web chat can open: signed, because a browser tab sends no token."""
+    settings = load_settings()
+    expires = int(time.time()) + LINK_TTL_SECONDS
+    signature = sign_link(settings.secret_key(), source.path, company, expires)
+    return (
+        f"/knowledge/{source.path}?company={company}&expires={expires}"
+        f"&signature={signature}#{source.anchor}"
+    )
+
+
+def with_sources(answer: KnowledgeAnswer) -> str:
+    if answer.outcome != "answered" or not answer.sources:
+        return answer.text
+    return answer.text + "\n\nSources: " + "; ".join(s.label() for s in answer.sources)
+
+
+class ActionAnswerFromKnowledge(Action):
+    def name(self) -> str:
+        return "action_answer_from_knowledge"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        user, company = identity(tracker)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if not user or not company:
+            dispatcher.utter_message(
+                text="Please sign in first: I answer from your own company's documents."
+            )
+            return []
+        question = tracker.latest_message.get("text") or ""
+        started = time.perf_counter()
+        answer = await asyncio.to_thread(
+            get_knowledge().answer,
+            question,
+            company,
+            previous_question=tracker.get_slot("kb_last_question"),
+        )
+        ACTION_SECONDS.labels(self.name(), answer.outcome).observe(time.perf_counter() - started)
+        ACTION_OUTCOMES.labels(self.name(), answer.outcome).inc()
+
+        if answer.outcome != "answered" and intent in FALLBACK_RESPONSES:
+            dispatcher.utter_message(response=FALLBACK_RESPONSES[intent])
+            return []
+        payload = answer.payload(lambda source: document_link(source, company))
+        send_reply(dispatcher, with_sources(answer), [], "knowledge", answer.outcome, [payload])
+        if answer.outcome == "answered":
+            return [SlotSet("kb_last_question", answer.query)]
+        return []
