@@ -1,0 +1,54 @@
+"""Indexing is incremental, removes deleted files and survives a reload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from actions.knowledge.index import Indexer, KnowledgeIndex
+
+
+def test_incremental_update_add_change_delete(small_kb: Path, indexer: Indexer) -> None:
+    index = KnowledgeIndex.empty()
+    stages: list[tuple[str, int, int]] = []
+    first = indexer.update(index, small_kb, progress=lambda *p: stages.append(p))
+    assert len(first.added) == 4 and not first.errors
+    assert stages[-1][1] == stages[-1][2] == first.passages_embedded
+    total = index.store.count_documents()
+    assert total == first.passages_embedded > 20
+
+    again = indexer.update(index, small_kb)
+    assert again.unchanged == 4 and again.passages_embedded == 0 and not again.changed
+
+    leave = small_kb / "padma/leave-policy.txt"
+    leave.write_text(leave.read_text() + "\n\n13. STUDY LEAVE\n\nTen days for exams.\n")
+    (small_kb / "northwind/401k-and-benefits-enrollment.md").unlink()
+    changed = indexer.update(index, small_kb)
+    assert changed.updated == ["padma/leave-policy.txt"]
+    assert changed.removed == ["northwind/401k-and-benefits-enrollment.md"]
+    paths = {d.meta["path"] for d in index.store.storage.values()}
+    assert "northwind/401k-and-benefits-enrollment.md" not in paths
+    study = [d for d in index.store.storage.values() if d.meta["section"] == "13. STUDY LEAVE"]
+    assert len(study) == 1 and "Ten days for exams." in study[0].content
+    assert set(index.manifest) == {d.meta["path"] for d in index.store.storage.values()}
+
+
+def test_unreadable_and_misplaced_files(small_kb: Path, indexer: Indexer) -> None:
+    (small_kb / "padma/scan.pdf").write_bytes(b"%PDF-1.4 not really")
+    (small_kb / "loose-file.md").write_text("# Belongs to no company\n\nText.\n")
+    index = KnowledgeIndex.empty()
+    report = indexer.update(index, small_kb)
+    assert any("scan.pdf" in error for error in report.errors)
+    assert "loose-file.md" not in index.manifest and len(index.manifest) == 4
+
+
+def test_save_and_load_round_trip(small_kb: Path, indexer: Indexer, tmp_path: Path) -> None:
+    index = KnowledgeIndex.empty()
+    indexer.update(index, small_kb)
+    path = tmp_path / "kb" / "index.json"
+    index.save(path)
+    loaded = KnowledgeIndex.load(path)
+    assert loaded.manifest == index.manifest
+    assert loaded.store.count_documents() == index.store.count_documents()
+    some = next(iter(loaded.store.storage.values()))
+    assert some.embedding is not None and len(some.embedding) == 384
+    assert not list(path.parent.glob("*.tmp*"))
