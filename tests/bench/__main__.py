@@ -19,6 +19,7 @@ import httpx
 
 from bot.config import ROOT
 from tests.bench.common import RUN, percentile
+from tests.bench.knowledge import knowledge_bench
 from tests.bench.writes import (
     confirmed_writes,
     fresh_sqlite,
@@ -194,6 +195,21 @@ def print_table(report: dict[str, Any]) -> None:
                 f"confirmed in {lock['other_document_ms']} ms (the locked one waited: "
                 f"{lock['locked_document_ms']} ms)"
             )
+    knowledge = report["knowledge"]
+    indexing = knowledge["indexing"]
+    print(
+        f"\nknowledge: indexing {indexing['passages']} passages of {indexing['documents']} "
+        f"documents at {indexing['passages_per_second']} passages/s; "
+        f"answer over HTTP p50 {knowledge['http']['p50_ms']} ms, "
+        f"p95 {knowledge['http']['p95_ms']} ms"
+    )
+    print(f"  {'mode':<12} {'R@1':>5} {'R@3':>5} {'abstain':>8} {'cited ok':>9} {'p50 ms':>7}")
+    for row in knowledge["evaluation"]:
+        print(
+            f"  {row['mode']:<12} {row['recall_at_1']:>5} {row['recall_at_3']:>5} "
+            f"{row['abstention_rate']:>8} {row['cited_source_correct']:>9} "
+            f"{row['latency_p50_ms']:>7}"
+        )
     print("\nmemory (RSS MB): " + ", ".join(f"{k} {v}" for k, v in report["memory_mb"].items()))
 
 
@@ -201,6 +217,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--generative", action="store_true", help="also evaluate the bundled local LLM"
+    )
     args = parser.parse_args()
     var_dir = ROOT / "var" / "bench"
     # writes use up pending purchase orders: they get a freshly seeded database
@@ -218,6 +237,7 @@ def main() -> None:
             "throughput": [asyncio.run(throughput(stack, n, args.seconds)) for n in CONCURRENCY],
             "long_conversation": asyncio.run(long_conversation(stack)),
             "confirmed_writes": writes,
+            "knowledge": knowledge_bench(stack, args.repeats, args.generative),
         }
         report["memory_mb"] = {
             service.name: rss_mb(service.process.pid)
