@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -57,16 +58,22 @@ def request_from(tracker: Tracker) -> Request:
     return Request(text=message.get("text") or "", entities=entities)
 
 
-async def call_service(action: str, method: str, *args: Any) -> Any:
-    """Run one ERP service call in a worker thread, so the event loop stays free.
+async def timed_call(action: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run blocking service work in a worker thread, so the event loop stays free.
 
-    The result (an Answer or a WriteReply) carries the outcome the metrics count.
+    The result (an Answer, a WriteReply or a KnowledgeAnswer) carries the
+    outcome the metrics count.
     """
     started = time.perf_counter()
-    result = await asyncio.to_thread(getattr(get_service(), method), *args)
+    result = await asyncio.to_thread(function, *args, **kwargs)
     ACTION_SECONDS.labels(action, result.outcome).observe(time.perf_counter() - started)
     ACTION_OUTCOMES.labels(action, result.outcome).inc()
     return result
+
+
+async def call_service(action: str, method: str, *args: Any) -> Any:
+    """One ERP service call, timed and counted."""
+    return await timed_call(action, getattr(get_service(), method), *args)
 
 
 async def run_capability(action: str, capability: str, tracker: Tracker) -> Answer:

@@ -7,7 +7,6 @@ helpful fallback. Never runs an ERP query or write.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from functools import lru_cache
 from typing import Any
@@ -16,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handlers.common import ACTION_OUTCOMES, ACTION_SECONDS, identity, send_reply
+from actions.handlers.common import identity, send_reply, timed_call
 from actions.knowledge.answers import Source
 from actions.knowledge.service import KnowledgeAnswer, KnowledgeService
 from bot.auth import sign_link
@@ -32,11 +31,16 @@ def get_knowledge() -> KnowledgeService:
     return KnowledgeService(settings.kb_index_path, settings.llm_model_path)
 
 
+@lru_cache(maxsize=1)
+def link_secret() -> bytes:
+    """Read once: links are signed on every answer, inside the event loop."""
+    return load_settings().secret_key()
+
+
 def document_link(source: Source, company: str) -> str:
     """A link the web chat can open: signed, because a browser tab sends no token."""
-    settings = load_settings()
     expires = int(time.time()) + LINK_TTL_SECONDS
-    signature = sign_link(settings.secret_key(), source.path, company, expires)
+    signature = sign_link(link_secret(), source.path, company, expires)
     return (
         f"/knowledge/{source.path}?company={company}&expires={expires}"
         f"&signature={signature}#{source.anchor}"
@@ -64,15 +68,13 @@ class ActionAnswerFromKnowledge(Action):
             )
             return []
         question = tracker.latest_message.get("text") or ""
-        started = time.perf_counter()
-        answer = await asyncio.to_thread(
+        answer: KnowledgeAnswer = await timed_call(
+            self.name(),
             get_knowledge().answer,
             question,
             company,
             previous_question=tracker.get_slot("kb_last_question"),
         )
-        ACTION_SECONDS.labels(self.name(), answer.outcome).observe(time.perf_counter() - started)
-        ACTION_OUTCOMES.labels(self.name(), answer.outcome).inc()
 
         if answer.outcome != "answered" and intent in FALLBACK_RESPONSES:
             dispatcher.utter_message(response=FALLBACK_RESPONSES[intent])

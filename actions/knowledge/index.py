@@ -96,9 +96,6 @@ class KnowledgeIndex:
         temporary.write_text(json.dumps(data))
         os.replace(temporary, path)
 
-    def documents(self) -> dict[str, dict]:
-        return self.manifest
-
 
 def scan(kb_dir: Path) -> dict[str, tuple[Path, str]]:
     """Supported files → (absolute path, company folder). Files directly in

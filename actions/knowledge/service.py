@@ -204,12 +204,11 @@ class KnowledgeService:
         return Draft(text=reply, sources=[Source.of(p) for p in cited]), "generative"
 
     def _abstain(self, query: str, passages: list[Passage], confidence: float) -> KnowledgeAnswer:
-        near = []
+        first_of_each_document: dict[str, Passage] = {}
         for passage in passages:
-            if passage.similarity >= SUGGEST_SIMILARITY and passage.path not in {
-                s.path for s in near
-            }:
-                near.append(Source.of(passage))
+            if passage.similarity >= SUGGEST_SIMILARITY:
+                first_of_each_document.setdefault(passage.path, passage)
+        near = [Source.of(p) for p in first_of_each_document.values()]
         text = "I don't know: our documents don't answer that, and I won't guess a policy."
         if near:
             titles = ", ".join(f"**{s.title}**" for s in near[:2])
