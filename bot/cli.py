@@ -137,16 +137,18 @@ def cmd_train(settings: Settings, force: bool = False) -> Path:
     return train(settings, force=force)
 
 
-def cmd_kb_index(settings: Settings) -> None:
+def cmd_kb_index(settings: Settings) -> bool:
+    """Bring the index up to date; False when some document could not be read."""
     from actions.knowledge.index import Indexer, KnowledgeIndex
+    from actions.knowledge.pages import DocumentPages
 
     index = KnowledgeIndex.load(settings.kb_index_path)
-    report = Indexer().update(index, settings.kb_dir, progress=Progress())
+    indexer = Indexer(pages=DocumentPages(settings.kb_pages_dir))
+    report = indexer.update(index, settings.kb_dir, progress=Progress())
     if report.changed or not settings.kb_index_path.exists():
         index.save(settings.kb_index_path)
     print(f"Knowledge base ({settings.kb_dir}): {report.summary()}")
-    if report.errors:
-        sys.exit(1)
+    return not report.errors
 
 
 def cmd_kb_eval(settings: Settings, generative: bool) -> None:
@@ -187,7 +189,9 @@ def cmd_run(settings: Settings) -> None:
     tokens = cmd_tokens(settings, quiet=True)
     cmd_build_patterns(settings)
     model = cmd_train(settings)
-    cmd_kb_index(settings)
+    if not cmd_kb_index(settings):
+        # one unreadable file must not keep the assistant from starting
+        print("  Fix or remove the unreadable documents and run `bot kb index`.", flush=True)
     stack = Stack(settings, model)
 
     def stop(signum: int, _frame: object) -> None:
@@ -261,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "train":
         cmd_train(settings, force=args.force)
     elif args.command == "kb" and args.kb_command == "index":
-        cmd_kb_index(settings)
+        sys.exit(0 if cmd_kb_index(settings) else 1)
     elif args.command == "kb" and args.kb_command == "eval":
         cmd_kb_eval(settings, generative=args.generative)
     elif args.command == "kb":

@@ -41,6 +41,11 @@ class Settings:
         return self.var_dir / "kb" / "index.json"
 
     @property
+    def kb_pages_dir(self) -> Path:
+        """Readable copies of the indexed documents, served behind signed links."""
+        return self.var_dir / "kb" / "pages"
+
+    @property
     def secret_key_path(self) -> Path:
         return self.var_dir / "secret_key"
 

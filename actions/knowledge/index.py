@@ -9,6 +9,7 @@ Haystack's in-memory store, saved with its manifest as one JSON file under
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ from haystack_integrations.components.embedders.sentence_transformers import (
 )
 
 from actions.knowledge.models import embedder_settings
+from actions.knowledge.pages import DocumentPages
 from actions.knowledge.passages import SectionSplitter
 from actions.knowledge.sources import UnreadableDocument, is_supported, read_document
 
@@ -117,8 +119,9 @@ def file_hash(path: Path) -> str:
 class Indexer:
     """Brings a `KnowledgeIndex` up to date with the files under `kb_dir`."""
 
-    def __init__(self, max_words: int = 160) -> None:
+    def __init__(self, max_words: int = 160, pages: DocumentPages | None = None) -> None:
         self.splitter = SectionSplitter(max_words=max_words)
+        self.pages = pages
         self._embedder: SentenceTransformersDocumentEmbedder | None = None
 
     def embedder(self) -> SentenceTransformersDocumentEmbedder:
@@ -134,7 +137,7 @@ class Indexer:
         report = IndexReport()
         files = scan(kb_dir)
         for relative in sorted(set(index.manifest) - set(files)):
-            index.store.delete_documents(index.manifest.pop(relative)["ids"])
+            self._drop(index, relative)
             report.removed.append(relative)
 
         pending: list[Document] = []
@@ -144,12 +147,18 @@ class Indexer:
             known = index.manifest.get(relative)
             if known and known["sha256"] == sha:
                 report.unchanged += 1
+                self._ensure_page(relative, company, path)
                 continue
             try:
                 source = read_document(path)
             except UnreadableDocument as error:
                 report.errors.append(str(error))
+                if known:  # its old text no longer says what the file says
+                    self._drop(index, relative)
+                    report.removed.append(relative)
                 continue
+            if self.pages:
+                self.pages.write(relative, company, source)
             meta = {"path": relative, "company": company, "sha256": sha, "format": path.suffix[1:]}
             passages = self.splitter.run(source=source, meta=meta)["documents"]
             pending.extend(passages)
@@ -173,6 +182,19 @@ class Indexer:
         report.passages_embedded = len(embedded)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _drop(self, index: KnowledgeIndex, relative: str) -> None:
+        index.store.delete_documents(index.manifest.pop(relative)["ids"])
+        if self.pages:
+            self.pages.remove(relative)
+
+    def _ensure_page(self, relative: str, company: str, path: Path) -> None:
+        """An index made before pages existed gets them without re-embedding."""
+        if self.pages is None or self.pages.exists(relative):
+            return
+        # it was readable when indexed; its next change is re-read anyway
+        with contextlib.suppress(UnreadableDocument):
+            self.pages.write(relative, company, read_document(path))
 
     def _embed(self, passages: list[Document], progress: ProgressFn | None) -> list[Document]:
         if not passages:

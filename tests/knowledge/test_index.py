@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from actions.knowledge.index import Indexer, KnowledgeIndex
+from actions.knowledge.pages import DocumentPages
 
 
 def test_incremental_update_add_change_delete(small_kb: Path, indexer: Indexer) -> None:
@@ -52,3 +54,43 @@ def test_save_and_load_round_trip(small_kb: Path, indexer: Indexer, tmp_path: Pa
     some = next(iter(loaded.store.storage.values()))
     assert some.embedding is not None and len(some.embedding) == 384
     assert not list(path.parent.glob("*.tmp*"))
+
+
+def test_a_changed_file_that_becomes_unreadable_leaves_the_index(
+    small_kb: Path, indexer: Indexer
+) -> None:
+    index = KnowledgeIndex.empty()
+    indexer.update(index, small_kb)
+    leave = small_kb / "padma/leave-policy.txt"
+    leave.write_text("   \n")  # no text left: unreadable
+    report = indexer.update(index, small_kb)
+    assert report.removed == ["padma/leave-policy.txt"] and report.errors
+    assert "padma/leave-policy.txt" not in index.manifest
+    assert all(d.meta["path"] != "padma/leave-policy.txt" for d in index.store.storage.values())
+
+
+def test_pages_follow_the_index(small_kb: Path, tmp_path: Path) -> None:
+    pages = DocumentPages(tmp_path / "pages")
+    indexer = Indexer(pages=pages)
+    index = KnowledgeIndex.empty()
+    indexer.update(index, small_kb)
+    page = json.loads(pages.path_for("padma/eid-bonus-and-salary-advance.md").read_text())
+    assert (
+        page["company"] == "padma"
+        and page["title"] == index.manifest["padma/eid-bonus-and-salary-advance.md"]["title"]
+    )
+    anchors = {
+        d.meta["anchor"]
+        for d in index.store.storage.values()
+        if d.meta["path"] == "padma/eid-bonus-and-salary-advance.md"
+    }
+    assert anchors <= {s["anchor"] for s in page["sections"]}  # every cited anchor exists
+
+    (small_kb / "padma/eid-bonus-and-salary-advance.md").unlink()
+    indexer.update(index, small_kb)
+    assert not pages.exists("padma/eid-bonus-and-salary-advance.md")
+
+    # an index made before pages existed gets them on the next run, without re-embedding
+    pages.path_for("global/how-to-post-an-invoice.md").unlink()
+    report = indexer.update(index, small_kb)
+    assert report.passages_embedded == 0 and pages.exists("global/how-to-post-an-invoice.md")
