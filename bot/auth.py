@@ -124,6 +124,19 @@ def verify_link(
     return hmac.compare_digest(expected.encode(), signature.encode())
 
 
+def _stream_key(secret: bytes) -> bytes:
+    return hmac.new(secret, b"answer-token-streams", hashlib.sha256).digest()
+
+
+def sign_stream_chunk(secret: bytes, body: bytes) -> str:
+    """Signature of one batch of generated text the action server relays to a client."""
+    return _b64encode(hmac.new(_stream_key(secret), body, hashlib.sha256).digest())
+
+
+def verify_stream_chunk(secret: bytes, body: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign_stream_chunk(secret, body).encode(), signature.encode())
+
+
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
     salt = salt or secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, _PBKDF2_ROUNDS)

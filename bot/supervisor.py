@@ -132,6 +132,10 @@ def base_environment(settings: Settings) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         DATABASE_URL=settings.database_url,
         ERP_VAR_DIR=str(settings.var_dir),
+        # both servers need each other's address (streamed answers post back)
+        RASA_PORT=str(settings.rasa_port),
+        ACTIONS_PORT=str(settings.actions_port),
+        KB_DIR=str(settings.kb_dir),
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         HAYSTACK_TELEMETRY_ENABLED="False",
@@ -142,6 +146,10 @@ def base_environment(settings: Settings) -> dict[str, str]:
         # start; those lines say nothing about this project and bury its logs.
         PYTHONWARNINGS="ignore::DeprecationWarning",
     )
+    if settings.llm_model_path:
+        env["LLM_MODEL_PATH"] = settings.llm_model_path
+    else:
+        env.pop("LLM_MODEL_PATH", None)
     return env
 
 

@@ -16,6 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handlers.common import identity, send_reply, timed_call
+from actions.handlers.streaming import StreamTarget, TokenForwarder, stream_target
 from actions.knowledge.answers import Source
 from actions.knowledge.service import KnowledgeAnswer, KnowledgeService
 from bot.auth import sign_link
@@ -32,19 +33,30 @@ def get_knowledge() -> KnowledgeService:
 
 
 @lru_cache(maxsize=1)
-def link_secret() -> bytes:
-    """Read once: links are signed on every answer, inside the event loop."""
+def shared_secret() -> bytes:
+    """Read once: links and streamed chunks are signed on every answer."""
     return load_settings().secret_key()
 
 
 def document_link(source: Source, company: str) -> str:
     """A link the web chat can open: signed, because a browser tab sends no token."""
     expires = int(time.time()) + LINK_TTL_SECONDS
-    signature = sign_link(link_secret(), source.path, company, expires)
+    signature = sign_link(shared_secret(), source.path, company, expires)
     return (
         f"/knowledge/{source.path}?company={company}&expires={expires}"
         f"&signature={signature}#{source.anchor}"
     )
+
+
+def answer_question(
+    question: str, company: str, previous: str | None, stream: StreamTarget | None
+) -> KnowledgeAnswer:
+    """Blocking: runs in a worker thread, where the LLM's tokens are forwarded."""
+    knowledge = get_knowledge()
+    if stream is None or not knowledge.llm_model_path:
+        return knowledge.answer(question, company, previous_question=previous)
+    with TokenForwarder(stream, shared_secret()) as forward:
+        return knowledge.answer(question, company, previous_question=previous, on_token=forward)
 
 
 def with_sources(answer: KnowledgeAnswer) -> str:
@@ -70,10 +82,11 @@ class ActionAnswerFromKnowledge(Action):
         question = tracker.latest_message.get("text") or ""
         answer: KnowledgeAnswer = await timed_call(
             self.name(),
-            get_knowledge().answer,
+            answer_question,
             question,
             company,
-            previous_question=tracker.get_slot("kb_last_question"),
+            tracker.get_slot("kb_last_question"),
+            stream_target(tracker),
         )
 
         if answer.outcome != "answered" and intent in FALLBACK_RESPONSES:

@@ -1,0 +1,71 @@
+"""Relaying a local LLM's tokens to the client while the answer is generated.
+
+Rasa's action protocol returns an action's messages only when the action
+ends, so generated text takes a side path: the channel opens a stream and
+names it in the message metadata (`{"stream": {"id", "callback"}}`, which
+only channels set); the action server posts batches of text, signed with the
+shared secret, to the callback; the channel hands them to the waiting client
+in order. The final messages still arrive through Rasa as usual and are the
+answer of record: when the grounding check rejects what the model wrote,
+they replace the streamed draft.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from typing import Any
+
+MAX_OPEN_STREAMS = 1000
+MAX_CHUNK_CHARS = 4000
+
+
+class StreamClosed(Exception):
+    pass
+
+
+class TokenRelay:
+    """Open streams of one Rasa server process, each a queue of text chunks."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, asyncio.Queue[str]] = {}
+
+    def open(self) -> str:
+        if len(self._queues) >= MAX_OPEN_STREAMS:
+            raise StreamClosed("too many answers are streaming at once")
+        stream_id = secrets.token_urlsafe(16)
+        self._queues[stream_id] = asyncio.Queue()
+        return stream_id
+
+    def push(self, stream_id: str, text: str) -> None:
+        queue = self._queues.get(stream_id)
+        if queue is None:
+            raise StreamClosed(stream_id)
+        queue.put_nowait(text)
+
+    def queue(self, stream_id: str) -> asyncio.Queue[str]:
+        return self._queues[stream_id]
+
+    def close(self, stream_id: str) -> None:
+        self._queues.pop(stream_id, None)
+
+    def __contains__(self, stream_id: str) -> bool:
+        return stream_id in self._queues
+
+
+def parse_chunk(body: Any) -> tuple[str, str]:
+    """`{"stream": id, "text": chunk}` from the action server, checked."""
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    stream_id, text = body.get("stream"), body.get("text")
+    if not isinstance(stream_id, str) or not stream_id:
+        raise ValueError("'stream' must name a stream")
+    if not isinstance(text, str) or not text or len(text) > MAX_CHUNK_CHARS:
+        raise ValueError(f"'text' must be 1-{MAX_CHUNK_CHARS} characters")
+    return stream_id, text
+
+
+def sse(event: str, data: Any) -> str:
+    """One server-sent event."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
