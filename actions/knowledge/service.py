@@ -23,6 +23,7 @@ from actions.knowledge.answers import (
     SentenceEmbedder,
     Source,
     cited_passages,
+    content_words,
 )
 from actions.knowledge.generation import LocalLLM, TokenSink, build_messages, resolve_model_path
 from actions.knowledge.index import KnowledgeIndex
@@ -37,6 +38,9 @@ MIN_SIMILARITY = 0.455
 # Below this the nearest documents are not even worth suggesting.
 SUGGEST_SIMILARITY = 0.35
 FOLLOW_UP = re.compile(r"^(and|what about|how about|or|also|same for|what if|for)\b", re.I)
+# A question with at most this many content words (stopwords aside) is too
+# short to stand alone; "who approves capex?" has two and does.
+FOLLOW_UP_MAX_WORDS = 1
 
 LinkFn = Callable[[Source], str]
 
@@ -75,8 +79,7 @@ def resolve_follow_up(question: str, previous: str | None) -> str:
     """ "and for managers?" after "what's the hotel limit?" asks about both."""
     if not previous:
         return question
-    content = re.findall(r"[A-Za-z0-9]{3,}", question)
-    if FOLLOW_UP.match(question.strip()) or len(content) <= 2:
+    if FOLLOW_UP.match(question.strip()) or len(content_words(question)) <= FOLLOW_UP_MAX_WORDS:
         return f"{previous} {question}"
     return question
 
