@@ -1,9 +1,10 @@
 """The knowledge service: one question in, a grounded and cited answer out.
 
-Loads the index, the retrieval pipeline and (when `LLM_MODEL_PATH` is set)
-the local LLM once, and reloads the index when `bot kb index` rewrites it.
-It never runs an ERP action, and retrieves only the asking company's
-documents and the global ones.
+Loads the index, the retrieval pipeline (with the cross-encoder when
+`KB_RERANKER_PATH` is set) and (when `LLM_MODEL_PATH` is set) the local LLM
+once, and reloads the index when `bot kb index` rewrites it. It never runs
+an ERP action, and retrieves only the asking company's documents and the
+global ones.
 """
 
 from __future__ import annotations
@@ -91,10 +92,12 @@ class KnowledgeService:
         llm_model_path: str | None = None,
         min_similarity: float = MIN_SIMILARITY,
         max_new_tokens: int | None = None,
+        reranker_path: Path | str | None = None,
     ) -> None:
         self.max_new_tokens = max_new_tokens
         self.index_path = index_path
         self.llm_model_path = llm_model_path
+        self.reranker_path = reranker_path or None
         self.min_similarity = min_similarity
         self._lock = threading.Lock()
         self._loaded_mtime: float | None = None
@@ -119,7 +122,7 @@ class KnowledgeService:
                 return None
             if self._retriever is None or mtime != self._loaded_mtime:
                 index = KnowledgeIndex.load(self.index_path)
-                self._retriever = Retriever(index.store)
+                self._retriever = Retriever(index.store, reranker_path=self.reranker_path)
                 self._outline = {path: entry["sections"] for path, entry in index.manifest.items()}
                 self._loaded_mtime = mtime
                 log.info("knowledge index loaded: %d passages", index.store.count_documents())
@@ -168,7 +171,11 @@ class KnowledgeService:
         if confidence < self.min_similarity:
             result = self._abstain(query, passages, confidence)
         else:
-            passages = sorted(passages, key=lambda p: -p.similarity)[:4]
+            # the cross-encoder's order when there is one: that is what it is for
+            ranked = (
+                passages if self.reranker_path else sorted(passages, key=lambda p: -p.similarity)
+            )
+            passages = ranked[:4]
             use_llm = bool(self.llm_model_path) if generative is None else generative
             draft, mode = (
                 self._generate(query, passages, on_token) if use_llm else (None, "extractive")
