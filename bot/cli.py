@@ -210,6 +210,8 @@ def cmd_run(settings: Settings) -> None:
         print_demo_users(tokens)
         print(
             f"\nReady in {time.monotonic() - started:.0f} s.\n"
+            f"  Web chat:      {settings.rasa_url}/chat  (sign in with a user and password above)\n"
+            f'  On any page:   <script src="{settings.rasa_url}/chat/static/embed.js"></script>\n'
             f"  HTTP channel:  POST {settings.rasa_url}/webhooks/erp/webhook "
             "(Authorization: Bearer <token>)\n"
             f"  Example:       curl -s -H 'Authorization: Bearer <token>' "
