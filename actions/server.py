@@ -12,6 +12,8 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 from sanic.request import Request
 
+from actions.internal_api import build_blueprint as build_internal_blueprint
+
 HANDLERS_PACKAGE = "actions.handlers"
 
 # rasa-sdk warns on every call when its major.minor differs from the Rasa
@@ -27,6 +29,7 @@ def build_app() -> Sanic:
     executor = ActionExecutor()
     executor.register_package(HANDLERS_PACKAGE)
     app = create_app(executor, cors_origins=[])
+    app.blueprint(build_internal_blueprint())
 
     @app.after_server_start
     async def warm_up_knowledge(app: Sanic) -> None:

@@ -26,6 +26,8 @@ class Identity:
     user: str
     company: str
     roles: tuple[str, ...] = field(default_factory=tuple)
+    # set for tokens of a signed-in browser session, which sign-out can end
+    session: str | None = None
 
     def as_metadata(self) -> dict[str, object]:
         return {"user": self.user, "company": self.company, "roles": list(self.roles)}
@@ -51,6 +53,7 @@ def issue_token(
     ttl_seconds: int | None = None,
     now: float | None = None,
 ) -> str:
+    """A signed token for `identity`; one with a session only lives as long as it."""
     issued = int(time.time() if now is None else now)
     payload: dict[str, object] = {
         "sub": identity.user,
@@ -62,6 +65,8 @@ def issue_token(
     }
     if ttl_seconds is not None:
         payload["exp"] = issued + ttl_seconds
+    if identity.session is not None:
+        payload["sid"] = identity.session
     body = _b64encode(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
     signature = hmac.new(secret, body.encode("ascii"), hashlib.sha256).digest()
     return f"{body}.{_b64encode(signature)}"
@@ -83,9 +88,12 @@ def verify_token(secret: bytes, token: str, *, now: float | None = None) -> Iden
     if expires is not None and (time.time() if now is None else now) >= float(expires):
         raise InvalidToken("token expired")
     user, company, roles = payload.get("sub"), payload.get("company"), payload.get("roles", [])
+    session = payload.get("sid")
     if not isinstance(user, str) or not isinstance(company, str) or not isinstance(roles, list):
         raise InvalidToken("malformed token")
-    return Identity(user=user, company=company, roles=tuple(str(r) for r in roles))
+    if session is not None and not isinstance(session, str):
+        raise InvalidToken("malformed token")
+    return Identity(user, company, tuple(str(r) for r in roles), session)
 
 
 def bearer_token(authorization_header: str | None) -> str | None:
@@ -135,6 +143,11 @@ def sign_stream_chunk(secret: bytes, body: bytes) -> str:
 
 def verify_stream_chunk(secret: bytes, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign_stream_chunk(secret, body).encode(), signature.encode())
+
+
+def internal_key(secret: bytes) -> str:
+    """What the Rasa server shows the action server's internal routes (sign-in, sessions)."""
+    return _b64encode(hmac.new(secret, b"internal-api", hashlib.sha256).digest())
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:

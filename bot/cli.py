@@ -155,7 +155,11 @@ def cmd_kb_eval(settings: Settings, generative: bool) -> None:
     from actions.knowledge.evaluation import evaluate, load_eval_set
     from actions.knowledge.service import KnowledgeService
 
-    service = KnowledgeService(settings.kb_index_path, settings.llm_model_path or "bundled")
+    service = KnowledgeService(
+        settings.kb_index_path,
+        settings.llm_model_path or "bundled",
+        reranker_path=settings.kb_reranker_path,
+    )
     report = evaluate(
         service,
         load_eval_set(settings.root / "tests" / "knowledge" / "eval"),
@@ -168,7 +172,9 @@ def cmd_kb_eval(settings: Settings, generative: bool) -> None:
 def cmd_kb_ask(settings: Settings, question: str, company: str) -> None:
     from actions.knowledge.service import KnowledgeService
 
-    service = KnowledgeService(settings.kb_index_path, settings.llm_model_path)
+    service = KnowledgeService(
+        settings.kb_index_path, settings.llm_model_path, reranker_path=settings.kb_reranker_path
+    )
     answer = service.answer(question, company, on_token=lambda t: print(t, end="", flush=True))
     if answer.mode == "generative":
         print()
@@ -204,6 +210,8 @@ def cmd_run(settings: Settings) -> None:
         print_demo_users(tokens)
         print(
             f"\nReady in {time.monotonic() - started:.0f} s.\n"
+            f"  Web chat:      {settings.rasa_url}/chat  (sign in with a user and password above)\n"
+            f'  On any page:   <script src="{settings.rasa_url}/chat/static/embed.js"></script>\n'
             f"  HTTP channel:  POST {settings.rasa_url}/webhooks/erp/webhook "
             "(Authorization: Bearer <token>)\n"
             f"  Example:       curl -s -H 'Authorization: Bearer <token>' "

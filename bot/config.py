@@ -24,6 +24,8 @@ class Settings:
     actions_port: int
     kb_dir: Path
     llm_model_path: str | None
+    # a local cross-encoder directory; None: retrieval is not reranked
+    kb_reranker_path: Path | None = None
     # how long a read-back summary can be confirmed, and writes per user per minute
     confirmation_ttl_seconds: int = 300
     writes_per_minute: int = 20
@@ -107,9 +109,31 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         actions_port=int(env.get("ACTIONS_PORT", "5055")),
         kb_dir=Path(env.get("KB_DIR", root / "knowledge")),
         llm_model_path=env.get("LLM_MODEL_PATH") or None,
+        kb_reranker_path=_model_directory(env, "KB_RERANKER_PATH"),
         confirmation_ttl_seconds=_positive_int(env, "ERP_CONFIRMATION_TTL_SECONDS", 300),
         writes_per_minute=_positive_int(env, "ERP_WRITES_PER_MINUTE", 20),
     )
+
+
+def _model_directory(env: dict[str, str], name: str) -> Path | None:
+    """A transformers model directory on disk, refused at start-up rather
+    than on the first question: nothing is ever fetched from a hub."""
+    raw = env.get(name)
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if not path.exists():
+        raise SystemExit(f"{name} points to {path}, which does not exist.")
+    if not path.is_dir():
+        raise SystemExit(f"{name} must be a model directory, not a file: {path}")
+    if not (path / "config.json").is_file():
+        raise SystemExit(f"{name}: {path} is not a model directory (it has no config.json).")
+    weights = [*path.glob("*.safetensors"), *path.glob("pytorch_model*.bin")]
+    if not weights:
+        raise SystemExit(
+            f"{name}: {path} is not a model directory (no *.safetensors or pytorch_model*.bin)."
+        )
+    return path
 
 
 def _positive_int(env: dict[str, str], name: str, default: int) -> int:

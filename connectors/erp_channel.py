@@ -15,7 +15,6 @@ generated, then one `message` event per bot message in the REST shape, then
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -27,10 +26,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.auth import Identity, InvalidToken, bearer_token, verify_stream_chunk, verify_token
+from bot.auth import Identity, verify_stream_chunk
 from bot.config import load_settings
+from connectors.identity import Authenticator, NotSignedIn
 from connectors.metrics import MESSAGE_SECONDS, REQUESTS
-from connectors.streaming import StreamClosed, TokenRelay, parse_chunk, sse
+from connectors.streaming import (
+    StreamClosed,
+    TokenRelay,
+    parse_chunk,
+    relay_while,
+    shared_relay,
+    sse,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,24 +64,21 @@ class AuthenticatedRestInput(InputChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls()
 
-    def __init__(self, secret: bytes | None = None, relay: TokenRelay | None = None) -> None:
-        self._secret = secret
-        self.relay = relay or TokenRelay()
+    def __init__(
+        self, authenticator: Authenticator | None = None, relay: TokenRelay | None = None
+    ) -> None:
+        self.authenticator = authenticator or Authenticator()
+        self.relay = relay or shared_relay()
 
     @property
     def secret(self) -> bytes:
-        if self._secret is None:
-            self._secret = load_settings().secret_key()
-        return self._secret
+        return self.authenticator.secret
 
-    def authenticate(self, request: Request) -> Identity:
-        token = bearer_token(request.headers.get("Authorization"))
-        if token is None:
-            raise RequestError(401, "Missing bearer token: send 'Authorization: Bearer <token>'.")
+    async def authenticate(self, request: Request) -> Identity:
         try:
-            return verify_token(self.secret, token)
-        except InvalidToken as error:
-            raise RequestError(401, f"Invalid token: {error}.") from error
+            return await self.authenticator.identify_header(request.headers.get("Authorization"))
+        except NotSignedIn as error:
+            raise RequestError(error.status, str(error)) from error
 
     @staticmethod
     def parse_body(request: Request) -> tuple[str, str, dict[str, Any]]:
@@ -99,14 +103,14 @@ class AuthenticatedRestInput(InputChannel):
         metadata = {k: v for k, v in metadata.items() if k not in ("identity", "stream")}
         return sender, message.strip(), metadata
 
-    def user_message(
+    async def user_message(
         self,
         request: Request,
         collector: CollectingOutputChannel,
         stream: dict[str, str] | None = None,
     ) -> tuple[str, UserMessage]:
         """The sender and the message of an authenticated, well-formed request."""
-        identity = self.authenticate(request)
+        identity = await self.authenticate(request)
         sender, text, metadata = self.parse_body(request)
         metadata["identity"] = identity.as_metadata()
         if stream:
@@ -135,7 +139,7 @@ class AuthenticatedRestInput(InputChannel):
             started = time.perf_counter()
             collector = CollectingOutputChannel()
             try:
-                sender, message = self.user_message(request, collector)
+                sender, message = await self.user_message(request, collector)
             except RequestError as error:
                 REQUESTS.labels(self.name(), str(error.status)).inc()
                 return response.json({"error": str(error)}, status=error.status)
@@ -155,7 +159,7 @@ class AuthenticatedRestInput(InputChannel):
                 return response.json({"error": "Too many answers at once; retry."}, status=503)
             try:
                 stream = {"id": stream_id, "callback": self.stream_callback()}
-                sender, message = self.user_message(request, collector, stream)
+                sender, message = await self.user_message(request, collector, stream)
             except RequestError as error:
                 self.relay.close(stream_id)
                 REQUESTS.labels(self.name(), str(error.status)).inc()
@@ -165,7 +169,12 @@ class AuthenticatedRestInput(InputChannel):
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
             try:
-                await self.relay_answer(stream_id, on_new_message(message), reply.send)
+                await relay_while(
+                    self.relay,
+                    stream_id,
+                    on_new_message(message),
+                    lambda text: reply.send(sse("token", {"text": text})),
+                )
                 for bot_message in collector.messages:
                     await reply.send(sse("message", {**bot_message, "recipient_id": sender}))
                 await reply.send(sse("done", {}))
@@ -196,27 +205,3 @@ class AuthenticatedRestInput(InputChannel):
             return response.json({"ok": True})
 
         return webhook
-
-    async def relay_answer(
-        self,
-        stream_id: str,
-        handling: Awaitable[Any],
-        send: Callable[[str], Awaitable[Any]],
-    ) -> None:
-        """Send each chunk posted for this stream until Rasa has handled the message.
-
-        The action server posts every chunk before its action returns, so the
-        chunks left in the queue when handling ends are the last ones.
-        """
-        queue = self.relay.queue(stream_id)
-        task = asyncio.ensure_future(handling)
-        while not task.done():
-            getter = asyncio.ensure_future(queue.get())
-            done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
-            if getter in done:
-                await send(sse("token", {"text": getter.result()}))
-            else:
-                getter.cancel()  # an item it was woken for stays in the queue
-        while not queue.empty():
-            await send(sse("token", {"text": queue.get_nowait()}))
-        task.result()

@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from typing import Any
 
 MAX_OPEN_STREAMS = 1000
@@ -69,3 +71,34 @@ def parse_chunk(body: Any) -> tuple[str, str]:
 def sse(event: str, data: Any) -> str:
     """One server-sent event."""
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@lru_cache(maxsize=1)
+def shared_relay() -> TokenRelay:
+    """One relay per Rasa server process: every channel's streams, one callback route."""
+    return TokenRelay()
+
+
+async def relay_while(
+    relay: TokenRelay,
+    stream_id: str,
+    handling: Awaitable[Any],
+    send: Callable[[str], Awaitable[Any]],
+) -> None:
+    """Hand on each chunk posted for this stream until Rasa has handled the message.
+
+    The action server posts every chunk before its action returns, so the
+    chunks left in the queue when handling ends are the last ones.
+    """
+    queue = relay.queue(stream_id)
+    task = asyncio.ensure_future(handling)
+    while not task.done():
+        getter = asyncio.ensure_future(queue.get())
+        done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+        if getter in done:
+            await send(getter.result())
+        else:
+            getter.cancel()  # an item it was woken for stays in the queue
+    while not queue.empty():
+        await send(queue.get_nowait())
+    task.result()

@@ -28,6 +28,7 @@ from actions.erp.errors import (
     NotFound,
     PermissionDenied,
 )
+from actions.erp.models import AlertStatus
 from actions.erp.reports import (
     aging,
     alerts,
@@ -40,6 +41,7 @@ from actions.erp.reports import (
     purchasing,
     sales,
 )
+from actions.erp.reports.alerts import visible_alerts
 from actions.erp.writes import protocol
 from actions.erp.writes.base import Choice, Draft
 from actions.erp.writes.protocol import Policy, WriteReply
@@ -91,6 +93,15 @@ class ERPService:
         """Who the user is, for greeting and for the session's slots."""
         with read_session(self.database_url) as session:
             return load_actor(session, username, company)
+
+    def unread_alerts(self, username: str | None, company: str | None) -> int:
+        """How many open alerts this user has not read (the web chat's badge)."""
+        with read_session(self.database_url) as session:
+            actor = load_actor(session, username, company)
+            if not actor.can("alerts.read"):
+                return 0
+            context = Context(session, actor, self._today())
+            return sum(1 for a in visible_alerts(context) if a.status is AlertStatus.UNREAD)
 
     def ask(
         self, capability: str, username: str | None, company: str | None, request: Request

@@ -29,7 +29,11 @@ LINK_TTL_SECONDS = 7 * 24 * 3600
 @lru_cache(maxsize=1)
 def get_knowledge() -> KnowledgeService:
     settings = load_settings()
-    return KnowledgeService(settings.kb_index_path, settings.llm_model_path)
+    return KnowledgeService(
+        settings.kb_index_path,
+        settings.llm_model_path,
+        reranker_path=settings.kb_reranker_path,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ are produced.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -88,11 +89,26 @@ class LocalLLM:
                 generation_kwargs={"max_new_tokens": max_new_tokens, "do_sample": False},
             )
         self._generator.warm_up()
+        self._unspoken = self._special_tokens() if self.backend == "transformers" else None
+
+    def _special_tokens(self) -> re.Pattern[str] | None:
+        """Haystack streams transformers output through a `TextStreamer` that
+        keeps special tokens (`</s>`, `<|im_end|>`), while the reply is decoded
+        without them; the stream drops them too, so that it says what the
+        reply says."""
+        tokenizer = self._generator.pipeline.tokenizer
+        special = {t.content for t in tokenizer.added_tokens_decoder.values() if t.special}
+        if not special:
+            return None
+        return re.compile("|".join(re.escape(t) for t in sorted(special, key=len, reverse=True)))
 
     def generate(self, messages: list[ChatMessage], on_token: TokenSink | None = None) -> str:
         def forward(chunk: StreamingChunk) -> None:
-            if on_token is not None and chunk.content:
-                on_token(chunk.content)
+            text = chunk.content
+            if text and self._unspoken is not None:
+                text = self._unspoken.sub("", text)
+            if on_token is not None and text:
+                on_token(text)
 
         with self._lock:
             result = self._generator.run(messages=messages, streaming_callback=forward)

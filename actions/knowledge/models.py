@@ -37,3 +37,19 @@ def embedder_settings() -> dict:
         "progress_bar": False,
         "local_files_only": True,
     }
+
+
+def reranker_settings(path: str) -> dict:
+    """A local cross-encoder directory, never the hub. Raw scores rather than
+    sigmoids: a sigmoid saturates at 1.0 in float32 for confident passages
+    and would tie them, while the order is all the scores are used for."""
+    offline = {"local_files_only": True}
+    return {
+        "model": path,
+        "device": cpu(),
+        "token": None,
+        "scale_score": False,
+        "model_kwargs": dict(offline),
+        "tokenizer_kwargs": dict(offline),
+        "config_kwargs": dict(offline),
+    }

@@ -1,9 +1,10 @@
 """The knowledge service: one question in, a grounded and cited answer out.
 
-Loads the index, the retrieval pipeline and (when `LLM_MODEL_PATH` is set)
-the local LLM once, and reloads the index when `bot kb index` rewrites it.
-It never runs an ERP action, and retrieves only the asking company's
-documents and the global ones.
+Loads the index, the retrieval pipeline (with the cross-encoder when
+`KB_RERANKER_PATH` is set) and (when `LLM_MODEL_PATH` is set) the local LLM
+once, and reloads the index when `bot kb index` rewrites it. It never runs
+an ERP action, and retrieves only the asking company's documents and the
+global ones.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from actions.knowledge.answers import (
     SentenceEmbedder,
     Source,
     cited_passages,
+    content_words,
 )
 from actions.knowledge.generation import LocalLLM, TokenSink, build_messages, resolve_model_path
 from actions.knowledge.index import KnowledgeIndex
@@ -37,6 +39,9 @@ MIN_SIMILARITY = 0.455
 # Below this the nearest documents are not even worth suggesting.
 SUGGEST_SIMILARITY = 0.35
 FOLLOW_UP = re.compile(r"^(and|what about|how about|or|also|same for|what if|for)\b", re.I)
+# A question with at most this many content words (stopwords aside) is too
+# short to stand alone; "who approves capex?" has two and does.
+FOLLOW_UP_MAX_WORDS = 1
 
 LinkFn = Callable[[Source], str]
 
@@ -75,8 +80,7 @@ def resolve_follow_up(question: str, previous: str | None) -> str:
     """ "and for managers?" after "what's the hotel limit?" asks about both."""
     if not previous:
         return question
-    content = re.findall(r"[A-Za-z0-9]{3,}", question)
-    if FOLLOW_UP.match(question.strip()) or len(content) <= 2:
+    if FOLLOW_UP.match(question.strip()) or len(content_words(question)) <= FOLLOW_UP_MAX_WORDS:
         return f"{previous} {question}"
     return question
 
@@ -88,10 +92,12 @@ class KnowledgeService:
         llm_model_path: str | None = None,
         min_similarity: float = MIN_SIMILARITY,
         max_new_tokens: int | None = None,
+        reranker_path: Path | str | None = None,
     ) -> None:
         self.max_new_tokens = max_new_tokens
         self.index_path = index_path
         self.llm_model_path = llm_model_path
+        self.reranker_path = reranker_path or None
         self.min_similarity = min_similarity
         self._lock = threading.Lock()
         self._loaded_mtime: float | None = None
@@ -116,7 +122,7 @@ class KnowledgeService:
                 return None
             if self._retriever is None or mtime != self._loaded_mtime:
                 index = KnowledgeIndex.load(self.index_path)
-                self._retriever = Retriever(index.store)
+                self._retriever = Retriever(index.store, reranker_path=self.reranker_path)
                 self._outline = {path: entry["sections"] for path, entry in index.manifest.items()}
                 self._loaded_mtime = mtime
                 log.info("knowledge index loaded: %d passages", index.store.count_documents())
@@ -165,7 +171,11 @@ class KnowledgeService:
         if confidence < self.min_similarity:
             result = self._abstain(query, passages, confidence)
         else:
-            passages = sorted(passages, key=lambda p: -p.similarity)[:4]
+            # the cross-encoder's order when there is one: that is what it is for
+            ranked = (
+                passages if self.reranker_path else sorted(passages, key=lambda p: -p.similarity)
+            )
+            passages = ranked[:4]
             use_llm = bool(self.llm_model_path) if generative is None else generative
             draft, mode = (
                 self._generate(query, passages, on_token) if use_llm else (None, "extractive")

@@ -20,6 +20,7 @@ import httpx
 from bot.config import ROOT
 from tests.bench.common import RUN, percentile
 from tests.bench.knowledge import knowledge_bench
+from tests.bench.webchat import webchat_bench
 from tests.bench.writes import (
     confirmed_writes,
     fresh_sqlite,
@@ -210,6 +211,14 @@ def print_table(report: dict[str, Any]) -> None:
             f"{row['abstention_rate']:>8} {row['cited_source_correct']:>9} "
             f"{row['latency_p50_ms']:>7}"
         )
+    chat = report["webchat"]
+    alone, crowd = chat["one_client"], chat["fifty_clients"]
+    print(
+        f"\nweb chat (Socket.IO), question to first reply: p50 {alone['p50_ms']} ms, "
+        f"p95 {alone['p95_ms']} ms alone; {crowd['clients']} clients at once: "
+        f"{crowd['messages_per_s']} msg/s, p50 {crowd['p50_ms']} ms, p95 {crowd['p95_ms']} ms, "
+        f"{crowd['conversations_with_gaps']} conversations with a lost or misordered event"
+    )
     print("\nmemory (RSS MB): " + ", ".join(f"{k} {v}" for k, v in report["memory_mb"].items()))
 
 
@@ -238,6 +247,7 @@ def main() -> None:
             "long_conversation": asyncio.run(long_conversation(stack)),
             "confirmed_writes": writes,
             "knowledge": knowledge_bench(stack, args.repeats, args.generative),
+            "webchat": webchat_bench(stack, args.repeats),
         }
         report["memory_mb"] = {
             service.name: rss_mb(service.process.pid)

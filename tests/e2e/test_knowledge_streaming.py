@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.cli import cmd_kb_index
+from tests.e2e.chat_client import ChatClient, sign_in
 from tests.e2e.harness import DEFAULT_VAR_DIR, RunningStack, payloads_of, running_stack, text_of
 from tests.e2e.test_knowledge import stream
 from tests.knowledge.tiny_llm import build_tiny_gguf
@@ -46,3 +47,21 @@ def test_the_plain_webhook_still_answers_with_an_llm_configured(llm_stack: Runni
     assert "How to post a customer invoice" in text_of(replies)
     (payload,) = [p for p in payloads_of(replies) if p.get("type") == "sources"]
     assert payload["mode"] in ("generative", "extractive-fallback")  # the LLM was asked
+
+
+async def test_the_web_chat_gets_the_draft_token_by_token(llm_stack: RunningStack) -> None:
+    client = ChatClient(llm_stack, sign_in(llm_stack, "padma.finance"))
+    await client.connect()
+    try:
+        replies = await client.ask("what's the hotel limit in Chattogram?", timeout=60)
+    finally:
+        await client.close()
+    chunks = client.of("bot_stream")
+    assert chunks and len({c["stream_id"] for c in chunks}) == 1
+    kinds = [event for event, _ in client.events]
+    last_chunk = max(i for i, kind in enumerate(kinds) if kind == "bot_stream")
+    first_reply = kinds.index("bot_uttered")
+    assert last_chunk < first_reply  # the draft came first, then the answer of record
+    replacing = [m for m in replies if m.get("stream_id")]
+    assert replacing and replacing[0]["stream_id"] == chunks[0]["stream_id"]
+    assert "Chattogram and Cox's Bazar: M1 BDT 12,000" in replacing[0]["text"]

@@ -73,6 +73,10 @@ def test_follow_up_questions_use_the_previous_question(knowledge: KnowledgeServi
         "hotel limit in Dhaka? and for managers?"
     )
     assert resolve_follow_up("who approves capex?", "hotel limit?") == "who approves capex?"
+    # no follow-up opener, and short only once its stopwords are not counted
+    assert resolve_follow_up("what is it for managers?", "hotel limit in Dhaka?") == (
+        "hotel limit in Dhaka? what is it for managers?"
+    )
     alone = knowledge.answer("and abroad?", "padma")
     follow = knowledge.answer("and abroad?", "padma", previous_question="hotel limit in Dhaka?")
     assert follow.outcome == "answered"

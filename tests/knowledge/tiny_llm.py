@@ -1,7 +1,8 @@
-"""A tiny llama-architecture GGUF with random weights, built on the spot.
+"""Tiny llama-architecture LLMs with random weights, built on the spot: a GGUF
+for llama.cpp and a transformers model directory.
 
-It proves loading, prompting, streaming and answer handling without shipping
-or downloading a model; what it says is noise by design.
+They prove loading, prompting, streaming and answer handling without shipping
+or downloading a model; what they say is noise by design.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from pathlib import Path
 
 import gguf
 import numpy as np
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}<|{{ message['role'] }}|>{{ message['content'] }}"
@@ -62,3 +66,46 @@ def build_tiny_gguf(path: Path, seed: int = 7) -> Path:
     writer.write_tensors_to_file()
     writer.close()
     return path
+
+
+# Special tokens, the chat template's role markers among them: the random model
+# emits some of them, which is what the streaming test needs.
+SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>", "<|system|>", "<|user|>", "<|assistant|>"]
+
+
+def build_tiny_transformers_llm(directory: Path, seed: int = 7) -> Path:
+    """A one-layer LlamaForCausalLM and a word-level tokenizer with a chat
+    template, as `save_pretrained` writes them (config.json included)."""
+    vocab = {token: i for i, token in enumerate(SPECIAL_TOKENS + WORDS)}
+    # Metaspace ("▁word") keeps spaces inside the tokens, as real
+    # SentencePiece and byte-level tokenizers do.
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Metaspace()
+    backend.decoder = decoders.Metaspace()
+    backend.add_special_tokens(SPECIAL_TOKENS)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        unk_token="<unk>",
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+    )
+    tokenizer.chat_template = CHAT_TEMPLATE
+    config = LlamaConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=3,
+    )
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = LlamaForCausalLM(config)
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory

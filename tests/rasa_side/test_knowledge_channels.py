@@ -18,7 +18,6 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bot.auth import sign_link, sign_stream_chunk, verify_stream_chunk  # noqa: E402
-from connectors.erp_channel import AuthenticatedRestInput  # noqa: E402
 from connectors.knowledge_pages import (  # noqa: E402
     LinkRefused,
     authorise,
@@ -26,7 +25,7 @@ from connectors.knowledge_pages import (  # noqa: E402
     inside,
     render_page,
 )
-from connectors.streaming import StreamClosed, TokenRelay, parse_chunk  # noqa: E402
+from connectors.streaming import StreamClosed, TokenRelay, parse_chunk, relay_while  # noqa: E402
 
 SECRET = b"test-secret"
 
@@ -118,7 +117,6 @@ def test_stream_chunks_are_signed_and_checked() -> None:
 def test_tokens_are_relayed_in_order_and_before_the_answer_ends() -> None:
     async def scenario() -> list[str]:
         relay = TokenRelay()
-        channel = AuthenticatedRestInput(secret=SECRET, relay=relay)
         stream_id = relay.open()
         sent: list[str] = []
 
@@ -130,16 +128,15 @@ def test_tokens_are_relayed_in_order_and_before_the_answer_ends() -> None:
             relay.push(stream_id, "is BDT 12,000.")  # the last, just before the action ends
             sent.append("<handled>")
 
-        async def send(event: str) -> None:
-            sent.append(event)
+        async def send(chunk: str) -> None:
+            sent.append(chunk)
 
-        await channel.relay_answer(stream_id, handling(), send)
+        await relay_while(relay, stream_id, handling(), send)
         relay.close(stream_id)
         with pytest.raises(StreamClosed):
             relay.push(stream_id, "late")
         return sent
 
     sent = asyncio.run(scenario())
-    texts = [json.loads(e.split("data: ", 1)[1])["text"] for e in sent if e.startswith("event:")]
-    assert "".join(texts) == "The hotel limit is BDT 12,000."
+    assert "".join(c for c in sent if c != "<handled>") == "The hotel limit is BDT 12,000."
     assert sent.index("<handled>") >= 3  # the first three went out while handling ran

@@ -1,0 +1,186 @@
+"""Signing in to the web chat, sessions, and feedback on bot messages.
+
+Knows nothing of Rasa or HTTP. A session is a database row: its id goes
+into the signed session token, so signing out (ending the row) ends the
+token on every server at once. Failed sign-ins are counted per user name and
+slow guessing down; the message never says whether the name exists.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+
+from actions.erp.access import Actor, load_actor
+from actions.erp.db import read_session, write_session
+from actions.erp.errors import NotAuthenticated
+from actions.erp.models import Company, MessageFeedback, SignInFailure, User, WebSession
+from bot.auth import verify_password
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+RATINGS = ("up", "down")
+
+
+class SignInRefused(Exception):
+    """Wrong name or password, an inactive user, or too many attempts."""
+
+    def __init__(self, message: str, *, throttled: bool = False) -> None:
+        super().__init__(message)
+        self.throttled = throttled
+
+
+class BadFeedback(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    session_id: str
+    username: str
+    full_name: str
+    company: str
+    roles: tuple[str, ...]
+    expires_at: datetime
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "session_id": self.session_id,
+            "user": self.username,
+            "full_name": self.full_name,
+            "company": self.company,
+            "roles": list(self.roles),
+            "expires_at": self.expires_at.isoformat() + "Z",
+        }
+
+
+class AccountService:
+    def __init__(
+        self,
+        database_url: str,
+        session_ttl: timedelta = timedelta(hours=12),
+        clock: Callable[[], datetime] = datetime.utcnow,
+    ) -> None:
+        self.database_url = database_url
+        self.session_ttl = session_ttl
+        self.clock = clock
+
+    def sign_in(self, username: str, password: str, user_agent: str = "") -> SessionInfo:
+        now = self.clock()
+        with write_session(self.database_url) as session:
+            recent = session.scalar(
+                select(func.count())
+                .select_from(SignInFailure)
+                .where(SignInFailure.username == username)
+                .where(SignInFailure.at > now - FAILURE_WINDOW)
+            )
+            if recent >= MAX_FAILURES:
+                raise SignInRefused(
+                    "Too many failed sign-ins for this user. Wait 15 minutes and try again.",
+                    throttled=True,
+                )
+            user = session.scalar(select(User).where(User.username == username))
+            if (
+                user is None
+                or not user.is_active
+                or not verify_password(password, user.password_hash)
+            ):
+                session.add(SignInFailure(username=username[:64], at=now))
+                # committed on purpose: the failure must count although we refuse
+                session.commit()
+                raise SignInRefused("Wrong user name or password.")
+            session.execute(delete(SignInFailure).where(SignInFailure.username == username))
+            row = WebSession(
+                id=secrets.token_urlsafe(24),
+                user_id=user.id,
+                company_id=user.company_id,
+                created_at=now,
+                expires_at=now + self.session_ttl,
+                user_agent=user_agent[:200],
+            )
+            session.add(row)
+            actor = load_actor(session, user.username, user.company.code)
+            return _info(row, actor)
+
+    def session(self, session_id: str) -> SessionInfo | None:
+        """The live session with this id, or None when ended, expired or unknown."""
+        with read_session(self.database_url) as session:
+            row = session.get(WebSession, session_id)
+            if row is None or row.ended_at is not None or row.expires_at <= self.clock():
+                return None
+            user = session.get(User, row.user_id)
+            company = session.get(Company, row.company_id)
+            if user is None or company is None or not user.is_active:
+                return None
+            try:
+                actor = load_actor(session, user.username, company.code)
+            except NotAuthenticated:
+                return None
+            return _info(row, actor)
+
+    def end_session(self, session_id: str) -> bool:
+        """End a session; True if it was live. Ending twice changes nothing."""
+        with write_session(self.database_url) as session:
+            row = session.get(WebSession, session_id)
+            if row is None or row.ended_at is not None:
+                return False
+            row.ended_at = self.clock()
+        return True
+
+    def record_feedback(
+        self,
+        username: str,
+        company: str,
+        conversation_id: str,
+        message_id: str,
+        rating: str,
+        message_text: str = "",
+    ) -> None:
+        """A user's rating of one bot message in their own conversation."""
+        if rating not in RATINGS:
+            raise BadFeedback("rating must be 'up' or 'down'")
+        if not conversation_id.startswith(f"{username}:"):
+            raise BadFeedback("that conversation is not yours")
+        if not message_id or len(message_id) > 64:
+            raise BadFeedback("message_id must be 1-64 characters")
+        now = self.clock()
+        with write_session(self.database_url) as session:
+            actor = load_actor(session, username, company)
+            existing = session.scalar(
+                select(MessageFeedback).where(
+                    MessageFeedback.conversation_id == conversation_id,
+                    MessageFeedback.message_id == message_id,
+                    MessageFeedback.user_id == actor.user_id,
+                )
+            )
+            if existing is None:
+                session.add(
+                    MessageFeedback(
+                        company_id=actor.company_id,
+                        user_id=actor.user_id,
+                        conversation_id=conversation_id,
+                        message_id=message_id,
+                        rating=rating,
+                        message_text=message_text[:2000],
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            else:
+                existing.rating = rating
+                existing.updated_at = now
+
+
+def _info(row: WebSession, actor: Actor) -> SessionInfo:
+    return SessionInfo(
+        session_id=row.id,
+        username=actor.username,
+        full_name=actor.full_name,
+        company=actor.company_code,
+        roles=tuple(sorted(actor.roles)),
+        expires_at=row.expires_at,
+    )

@@ -1,0 +1,127 @@
+"""Routes the Rasa server's channels call on the action server: `/internal/...`.
+
+Sign-in, session checks, feedback and the alerts badge need the ERP
+database, which only this side talks to. Every route requires the internal
+key derived from the shared secret (`bot.auth.internal_key`), so only a
+process that holds `var/secret_key` can call them. Blocking work runs in
+worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from functools import lru_cache
+from typing import Any
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from actions.erp.accounts import AccountService, BadFeedback, SignInRefused
+from actions.erp.errors import NotAuthenticated
+from actions.handlers.common import get_service
+from bot.auth import internal_key
+from bot.config import load_settings
+
+MAX_FIELD = 200
+
+
+@lru_cache(maxsize=1)
+def get_accounts() -> AccountService:
+    return AccountService(load_settings().database_url)
+
+
+@lru_cache(maxsize=1)
+def expected_key() -> str:
+    return internal_key(load_settings().secret_key())
+
+
+def error(status: int, message: str) -> HTTPResponse:
+    return response.json({"error": message}, status=status)
+
+
+def text_field(body: dict[str, Any], name: str, limit: int = MAX_FIELD) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise ValueError(f"'{name}' must be a non-empty string of at most {limit} characters")
+    return value
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = request.json
+    except Exception as problem:  # sanic raises its own error for bad JSON
+        raise ValueError("the body must be JSON") from problem
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+def build_blueprint() -> Blueprint:
+    internal = Blueprint("internal", url_prefix="/internal")
+
+    @internal.middleware("request")
+    async def require_key(request: Request) -> HTTPResponse | None:
+        given = request.headers.get("X-Internal-Key", "")
+        if not hmac.compare_digest(given.encode(), expected_key().encode()):
+            return error(401, "internal routes need the internal key")
+        return None
+
+    @internal.post("/sign-in")
+    async def sign_in(request: Request) -> HTTPResponse:
+        try:
+            body = json_body(request)
+            username, password = text_field(body, "username"), text_field(body, "password")
+            agent = str(body.get("user_agent") or "")
+        except ValueError as problem:
+            return error(400, str(problem))
+        try:
+            info = await asyncio.to_thread(get_accounts().sign_in, username, password, agent)
+        except SignInRefused as refused:
+            return error(429 if refused.throttled else 401, str(refused))
+        return response.json(info.as_dict())
+
+    @internal.get("/sessions/<session_id:str>")
+    async def session(_: Request, session_id: str) -> HTTPResponse:
+        info = await asyncio.to_thread(get_accounts().session, session_id)
+        if info is None:
+            return error(404, "this session has ended; please sign in again")
+        return response.json(info.as_dict())
+
+    @internal.delete("/sessions/<session_id:str>")
+    async def end_session(_: Request, session_id: str) -> HTTPResponse:
+        ended = await asyncio.to_thread(get_accounts().end_session, session_id)
+        return response.json({"ended": ended})
+
+    @internal.post("/feedback")
+    async def feedback(request: Request) -> HTTPResponse:
+        try:
+            body = json_body(request)
+            fields = [
+                text_field(body, "user", 64),
+                text_field(body, "company", 32),
+                text_field(body, "conversation_id"),
+                text_field(body, "message_id", 64),
+                text_field(body, "rating", 8),
+            ]
+            message_text = str(body.get("message_text") or "")
+            await asyncio.to_thread(get_accounts().record_feedback, *fields, message_text)
+        except (ValueError, BadFeedback) as problem:
+            return error(400, str(problem))
+        except NotAuthenticated as problem:
+            return error(403, str(problem))
+        return response.json({"ok": True})
+
+    @internal.get("/alerts/unread")
+    async def unread_alerts(request: Request) -> HTTPResponse:
+        user, company = request.args.get("user"), request.args.get("company")
+        if not user or not company:
+            return error(400, "'user' and 'company' are required")
+        try:
+            unread = await asyncio.to_thread(get_service().unread_alerts, user, company)
+        except NotAuthenticated as problem:
+            return error(403, str(problem))
+        return response.json({"unread": unread})
+
+    return internal

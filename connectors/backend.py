@@ -1,0 +1,83 @@
+"""The action server's internal routes, as the Rasa server's channels call them.
+
+One aiohttp session per process, opened on first use inside the running
+event loop (never at import). Calls carry the internal key derived from the
+shared secret; see `actions/internal_api.py` for the other side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+from bot.auth import internal_key
+from bot.config import Settings, load_settings
+
+TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+
+class BackendUnavailable(Exception):
+    """The action server did not answer: the caller says the ERP is unreachable."""
+
+
+class BackendRefused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ERPBackend:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or load_settings()
+        self._key = internal_key(self.settings.secret_key())
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                base_url=self.settings.actions_url,
+                timeout=TIMEOUT,
+                headers={"X-Internal-Key": self._key},
+            )
+        return self._session
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            async with self._client().request(method, path, **kwargs) as reply:
+                body = await reply.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise BackendUnavailable(str(error)) from error
+        if reply.status >= 400:
+            message = body.get("error") if isinstance(body, dict) else None
+            raise BackendRefused(reply.status, message or f"refused ({reply.status})")
+        return body
+
+    async def sign_in(self, username: str, password: str, user_agent: str) -> dict[str, Any]:
+        body = {"username": username, "password": password, "user_agent": user_agent}
+        return await self._call("POST", "/internal/sign-in", json=body)
+
+    async def session(self, session_id: str) -> dict[str, Any] | None:
+        try:
+            return await self._call("GET", f"/internal/sessions/{session_id}")
+        except BackendRefused as refused:
+            if refused.status == 404:
+                return None
+            raise
+
+    async def end_session(self, session_id: str) -> None:
+        await self._call("DELETE", f"/internal/sessions/{session_id}")
+
+    async def feedback(self, **fields: str) -> None:
+        await self._call("POST", "/internal/feedback", json=fields)
+
+    async def unread_alerts(self, user: str, company: str) -> int:
+        body = await self._call(
+            "GET", "/internal/alerts/unread", params={"user": user, "company": company}
+        )
+        return int(body["unread"])
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()

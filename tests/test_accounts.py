@@ -1,0 +1,84 @@
+"""Web chat sign-in, sessions and feedback, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from actions.erp.accounts import MAX_FAILURES, AccountService, BadFeedback, SignInRefused
+from actions.erp.db import read_session
+from actions.erp.models import MessageFeedback, SignInFailure, WebSession
+from actions.erp.seed import demo_users
+
+PASSWORDS = {u.username: u.password for u in demo_users()}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 9, 0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_sign_in_starts_a_session_and_sign_out_ends_it(writable_url: str) -> None:
+    accounts = AccountService(writable_url)
+    info = accounts.sign_in("padma.finance", PASSWORDS["padma.finance"], "pytest")
+    assert info.username == "padma.finance" and info.company == "padma"
+    assert "finance_manager" in info.roles
+    assert accounts.session(info.session_id) == info
+    assert accounts.end_session(info.session_id) is True
+    assert accounts.session(info.session_id) is None
+    assert accounts.end_session(info.session_id) is False  # twice changes nothing
+    assert accounts.session("no-such-session") is None
+
+
+def test_sessions_expire(writable_url: str) -> None:
+    clock = Clock()
+    accounts = AccountService(writable_url, session_ttl=timedelta(hours=1), clock=clock)
+    info = accounts.sign_in("padma.sales", PASSWORDS["padma.sales"])
+    clock.now += timedelta(minutes=59)
+    assert accounts.session(info.session_id) is not None
+    clock.now += timedelta(minutes=2)
+    assert accounts.session(info.session_id) is None
+
+
+def test_wrong_passwords_count_and_lock_out_for_a_while(writable_url: str) -> None:
+    clock = Clock()
+    accounts = AccountService(writable_url, clock=clock)
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(SignInRefused, match="Wrong user name or password") as refused:
+            accounts.sign_in("padma.sales", "wrong")
+        assert not refused.value.throttled
+    with pytest.raises(SignInRefused, match="Too many") as throttled:
+        accounts.sign_in("padma.sales", PASSWORDS["padma.sales"])  # even the right one
+    assert throttled.value.throttled
+    clock.now += timedelta(minutes=16)
+    accounts.sign_in("padma.sales", PASSWORDS["padma.sales"])
+    with read_session(writable_url) as session:  # success clears the count
+        count = select(func.count()).select_from(SignInFailure)
+        assert session.scalar(count.where(SignInFailure.username == "padma.sales")) == 0
+        assert session.scalar(select(func.count()).select_from(WebSession)) == 1
+
+
+def test_unknown_users_are_refused_like_wrong_passwords(writable_url: str) -> None:
+    accounts = AccountService(writable_url)
+    with pytest.raises(SignInRefused, match="Wrong user name or password"):
+        accounts.sign_in("nobody.at.all", "whatever")
+
+
+def test_feedback_is_one_rating_per_message_and_user(writable_url: str) -> None:
+    accounts = AccountService(writable_url)
+    conversation = "padma.finance:abcdef12"
+    accounts.record_feedback("padma.finance", "padma", conversation, "1.5", "down", "Cash is …")
+    accounts.record_feedback("padma.finance", "padma", conversation, "1.5", "up")
+    with read_session(writable_url) as session:
+        rows = [(r.rating, r.message_text) for r in session.scalars(select(MessageFeedback))]
+    assert rows == [("up", "Cash is …")]
+
+    with pytest.raises(BadFeedback, match="not yours"):
+        accounts.record_feedback("padma.sales", "padma", conversation, "1.5", "up")
+    with pytest.raises(BadFeedback, match="'up' or 'down'"):
+        accounts.record_feedback("padma.finance", "padma", conversation, "1.5", "meh")
