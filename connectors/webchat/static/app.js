@@ -176,6 +176,11 @@ function startChat(profile) {
   transport.addEventListener("typing", (e) => setTyping(e.detail.typing));
   transport.addEventListener("stream", (e) => onStream(e.detail));
   transport.addEventListener("alerts", (e) => setUnread(e.detail.unread));
+  transport.addEventListener("refused", (e) => {
+    setTyping(false);
+    if (e.detail.signedOut) sessionEnded();
+    else notice(e.detail.message || "The assistant could not take that message.");
+  });
   transport.connect();
   refreshAlerts();
   alertsTimer = setInterval(refreshAlerts, ALERTS_POLL_MS);
@@ -523,7 +528,8 @@ async function boot() {
     mic: $("mic-button"),
   });
   fillIcons();
-  if (embedded || window.matchMedia("(max-width: 600px)").matches) {
+  if (window.matchMedia("(max-width: 480px)").matches) ui.input.placeholder = "Ask a question…";
+  else if (embedded || window.matchMedia("(max-width: 600px)").matches) {
     ui.input.placeholder = "Ask about cash, orders, stock…";
   }
   document.documentElement.classList.toggle("embedded", embedded);

@@ -4,7 +4,7 @@
 // themselves in a collapsible table.
 
 import { el, svg } from "./dom.js";
-import { formatCompact, formatMoney, formatNumber, formatShortLabel } from "./format.js";
+import { formatAxis, formatCompact, formatMoney, formatNumber, formatShortLabel } from "./format.js";
 import { renderTable } from "./table.js";
 
 // drawn in a narrower box on phones and in the side panel, so the labels stay legible
@@ -65,9 +65,10 @@ function describe(payload, series, labels, amount) {
   return `${kind}${span}. ${parts.join(". ")}.`;
 }
 
-function axes(box, plot, ticks, y, amountShort) {
+function axes(box, plot, ticks, y, currency) {
   const group = svg("g", { class: "axis axis-y" });
-  for (const tick of ticks) {
+  const labels = formatAxis(ticks, currency);
+  ticks.forEach((tick, index) => {
     const ty = y(tick);
     group.append(
       svg("line", {
@@ -80,10 +81,10 @@ function axes(box, plot, ticks, y, amountShort) {
       svg(
         "text",
         { x: box.left - 8, y: ty, "text-anchor": "end", "dominant-baseline": "middle" },
-        amountShort(tick),
+        labels[index],
       ),
     );
-  }
+  });
   plot.append(group);
 }
 
@@ -110,7 +111,7 @@ function xLabels(box, plot, labels, x, room) {
   plot.append(group);
 }
 
-function lineChart(box, plot, series, labels, amount, amountShort, colours) {
+function lineChart(box, plot, series, labels, amount, currency, colours) {
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   const ticks = niceTicks(Math.min(0, ...all), Math.max(0, ...all));
   const [low, high] = [ticks[0], ticks[ticks.length - 1]];
@@ -118,7 +119,7 @@ function lineChart(box, plot, series, labels, amount, amountShort, colours) {
   const innerH = box.height - box.top - box.bottom;
   const x = (i) => box.left + (labels.length <= 1 ? innerW / 2 : (i * innerW) / (labels.length - 1));
   const y = (v) => box.top + innerH - ((v - low) / (high - low)) * innerH;
-  axes(box, plot, ticks, y, amountShort);
+  axes(box, plot, ticks, y, currency);
   xLabels(box, plot, labels, x, box.xRoom);
   series.forEach((s, index) => {
     const colour = colours[index % colours.length];
@@ -152,7 +153,8 @@ function lineChart(box, plot, series, labels, amount, amountShort, colours) {
   });
 }
 
-function barChart(box, plot, series, labels, amount, amountShort, colours, ramp) {
+function barChart(box, plot, series, labels, amount, currency, colours, ramp) {
+  const amountShort = (v) => formatCompact(v, currency);
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   const ticks = niceTicks(Math.min(0, ...all), Math.max(0, ...all));
   const [low, high] = [ticks[0], ticks[ticks.length - 1]];
@@ -161,7 +163,7 @@ function barChart(box, plot, series, labels, amount, amountShort, colours, ramp)
   const band = innerW / Math.max(1, labels.length);
   const x = (i) => box.left + band * i + band / 2;
   const y = (v) => box.top + innerH - ((v - low) / (high - low)) * innerH;
-  axes(box, plot, ticks, y, amountShort);
+  axes(box, plot, ticks, y, currency);
   xLabels(box, plot, labels, x, box.xRoom + 2);
   const barW = Math.min(box.width / 9, (band * 0.7) / series.length);
   series.forEach((s, index) => {
@@ -207,7 +209,6 @@ export function renderChart(payload) {
   const series = numbers(Array.isArray(payload.series) ? payload.series : []);
   const currency = payload.currency || "";
   const amount = (v) => (currency ? formatMoney(v, currency) : formatNumber(v, currency));
-  const amountShort = (v) => formatCompact(v, currency);
   const box = window.innerWidth < 640 ? NARROW : WIDE;
   chartCount += 1;
   const titleId = `erp-chart-${chartCount}-title`;
@@ -229,8 +230,8 @@ export function renderChart(payload) {
   if (!labels.length || !series.length) {
     return el("div", { class: "payload payload-chart" }, el("p", { class: "muted" }, `${title}: no data.`));
   }
-  if (payload.chart === "bar") barChart(box, plot, series, labels, amount, amountShort, PALETTE, ramp);
-  else lineChart(box, plot, series, labels, amount, amountShort, PALETTE);
+  if (payload.chart === "bar") barChart(box, plot, series, labels, amount, currency, PALETTE, ramp);
+  else lineChart(box, plot, series, labels, amount, currency, PALETTE);
 
   const legend =
     series.length > 1

@@ -11,10 +11,12 @@
 //   typing   {typing}
 //   stream   {streamId, text}
 //   alerts   {unread}
+//   refused  {message, signedOut}     the server turned a message down
 
-import { io } from "/chat/vendor/socket.io-client/dist/socket.io.esm.min.js";
+import { io } from "/chat/vendor/socket.io-client/socket.io.esm.min.js";
 import { uuid } from "./dom.js";
 
+const CLIENT = "erp-webchat";
 const OUTBOX_MS = 5 * 60 * 1000; // older unacknowledged messages are not resent
 
 function buttonsOf(data) {
@@ -117,13 +119,18 @@ export class ChatTransport extends EventTarget {
         this.emitEvent("stream", { streamId: data.stream_id, text: data.text });
       }
     });
+    socket.on("error", (data) => {
+      // the server's own refusals (not transport errors): a dead session, a bad message
+      this.emitEvent("refused", { message: data?.error || "", signedOut: Boolean(data?.signed_out) });
+    });
     socket.on("alerts", (data) => {
       if (Number.isFinite(Number(data?.unread))) this.emitEvent("alerts", { unread: Number(data.unread) });
     });
   }
 
   requestSession() {
-    const request = {};
+    // `client` tells the server this page reads ids, seq and stream_id (rasa-webchat does not)
+    const request = { client: CLIENT };
     if (this.sessionId) request.session_id = this.sessionId;
     if (this.lastSeq > 0) request.last_seq = this.lastSeq;
     this.socket.emit("session_request", request);

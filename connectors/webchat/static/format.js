@@ -147,6 +147,31 @@ export function formatCompact(value, currency) {
   return `${sign}${text}`;
 }
 
+/** Axis tick labels in one unit, chosen by the largest tick: 0, 0.5Cr, 1Cr, 1.5Cr. */
+export function formatAxis(ticks, currency) {
+  const code = (currency || "").trim().toUpperCase();
+  const largest = Math.max(0, ...ticks.map((t) => Math.abs(t)));
+  const scales = SOUTH_ASIAN.has(code)
+    ? [
+        [1e7, "Cr"],
+        [1e5, "L"],
+        [1e3, "K"],
+      ]
+    : [
+        [1e12, "T"],
+        [1e9, "B"],
+        [1e6, "M"],
+        [1e3, "K"],
+      ];
+  const [scale, suffix] = scales.find(([threshold]) => largest >= threshold) || [1, ""];
+  const symbol = SYMBOLS[code] || "";
+  return ticks.map((tick) => {
+    if (tick === 0) return `${symbol}0`;
+    const text = String(Number((Math.abs(tick) / scale).toFixed(2)));
+    return `${tick < 0 ? "-" : ""}${symbol}${text}${suffix}`;
+  });
+}
+
 /** A cell value as text, by column type. */
 export function formatCell(value, type, currency) {
   if (value === null || value === undefined || value === "") return "—";

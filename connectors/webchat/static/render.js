@@ -69,6 +69,18 @@ export function renderPayloads(custom) {
   return nodes;
 }
 
+/** Text with the **bold** the server's answers use; everything else stays plain text. */
+export function richText(text) {
+  const nodes = [];
+  String(text)
+    .split(/\*\*([^*\n]+)\*\*/)
+    .forEach((part, index) => {
+      if (!part) return;
+      nodes.push(index % 2 ? el("strong", {}, part) : document.createTextNode(part));
+    });
+  return nodes;
+}
+
 function buttonKind(title) {
   const text = String(title || "").trim().toLowerCase();
   if (text === "confirm" || text === "yes") return "primary";
@@ -152,7 +164,7 @@ export function renderMessage(message, handlers = {}) {
         "p",
         { class: "msg-text" },
         message.voice ? el("span", { class: "voice-mark", title: "Spoken" }, icon("mic", 14)) : null,
-        message.text,
+        bot ? richText(message.text) : message.text,
       ),
     );
   }
