@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from bot.cli import cmd_kb_index
 from bot.config import ROOT
 from tests.e2e.harness import RunningStack, running_stack
+from tests.knowledge.tiny_llm import build_tiny_gguf
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 # without the background-networking flags Chromium keeps calling home on a closed network
@@ -43,12 +44,19 @@ TURN_SECONDS = 60
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    """Both servers on a private database (the tests confirm writes), with the knowledge index."""
+    """Both servers on a private database (the tests confirm writes), with the knowledge index.
+
+    Knowledge answers stream from the tiny random-weight LLM the knowledge tests build:
+    its noise streams as a draft, fails the grounding check, and the extractive answer
+    replaces it, which is what the page must handle.
+    """
     missing = [str(path) for path in VENDOR_FILES if not path.exists()]
     if missing:
         raise RuntimeError(f"run `npm ci` at the repository root first; missing: {missing}")
     var_dir: Path = tmp_path_factory.mktemp("browser-stack")
-    with running_stack(var_dir, {"ERP_WRITES_PER_MINUTE": "50"}, seed_scale=0.3) as running:
+    llm = build_tiny_gguf(tmp_path_factory.mktemp("llm") / "tiny.gguf")
+    env = {"ERP_WRITES_PER_MINUTE": "50", "LLM_MODEL_PATH": str(llm)}
+    with running_stack(var_dir, env, seed_scale=0.3) as running:
         cmd_kb_index(running.settings)
         yield running
 

@@ -116,6 +116,7 @@ def test_confirm_button_runs_the_write_and_history_comes_back(
     expect(history.locator(".msg-user .msg-text", has_text="Confirm")).to_have_count(1)
     expect(history.locator(".msg-bot", has_text=f"Done: {number}")).to_have_count(1)
     expect(history.locator(".reply-button", has_text="Confirm")).to_be_disabled()
+    expect(history.locator(".reply-button.chosen")).to_have_text("Confirm")
     expect(chat.page.locator("#welcome")).to_be_hidden()
     screenshot(chat.page, "07-history-after-reload")
 
@@ -364,3 +365,65 @@ def test_microphone_records_and_posts_to_the_voice_channel(
     assert sent["sender"] == chat.session_id("padma.sales")
     assert sent["type"].startswith("audio/webm") and sent["size"] > 1000  # WebM/Opus
     expect(mic).to_have_attribute("aria-pressed", "false", timeout=30_000)
+
+
+WATCH_DRAFTS = """
+() => {
+  window.draftSeen = {longest: 0, replaced: false};
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      for (const node of change.addedNodes) {
+        if (node.classList?.contains("msg-bot") && !node.classList.contains("msg-draft")
+            && window.draftSeen.longest) window.draftSeen.replaced = true;
+      }
+    }
+    const draft = document.querySelector("#live .msg-draft");
+    if (draft) {
+      window.draftSeen.longest = Math.max(window.draftSeen.longest, draft.textContent.length);
+    }
+  }).observe(document.getElementById("live"), {childList: true, subtree: true});
+}
+"""
+
+
+def test_a_streamed_answer_grows_as_a_draft_then_the_answer_replaces_it(chat: Chat) -> None:
+    chat.open().sign_in("padma.finance")
+    chat.page.evaluate(WATCH_DRAFTS)
+    answer = chat.ask("what's the hotel limit in Chattogram?")
+    seen = chat.page.evaluate("window.draftSeen")
+    assert seen["longest"] > 0 and seen["replaced"], seen
+    expect(chat.page.locator("#live .msg-draft")).to_have_count(0)
+    expect(answer).to_contain_text("Chattogram and Cox's Bazar: M1 BDT 12,000")
+    sources = chat.page.locator("#live .payload-sources a")
+    expect(sources.first).to_be_visible()
+
+
+FORMATTING = """
+async () => {
+  const f = await import("/chat/static/format.js");
+  return [
+    f.formatMoney("12345678.505", "BDT"),
+    f.formatMoney("-1234.5", "USD"),
+    f.formatMoney("999.995", "EUR"),
+    f.formatNumber("1234567", "USD"),
+    f.formatPercent("12.45"),
+    f.formatDate("2026-11-02"),
+    f.formatAxis([0, 5e6, 1e7], "BDT").join(" "),
+    f.formatAxis([-50000, 0, 50000], "USD").join(" "),
+  ];
+}
+"""
+
+
+def test_amounts_are_formatted_like_the_server_writes_them(chat: Chat) -> None:
+    chat.open()
+    assert chat.page.evaluate(FORMATTING) == [
+        "BDT 1,23,45,678.51",  # lakh/crore grouping, rounded half up from the exact decimal
+        "-$1,234.50",
+        "€1,000.00",
+        "1,234,567",
+        "12.5%",
+        "2 Nov 2026",
+        "0 0.5Cr 1Cr",
+        "-$50K $0 $50K",
+    ]

@@ -232,11 +232,18 @@ function showHistory(messages) {
     );
     if (node) nodes.push(node);
   }
-  // buttons answered by a later message cannot be used again
+  // buttons answered by a later message cannot be used again; the one clicked is marked
   let answered = false;
+  let reply = null; // the user message right after, which may be a click
   for (let i = nodes.length - 1; i >= 0; i -= 1) {
-    if (nodes[i].classList.contains("msg-user")) answered = true;
-    else if (answered) retireButtons(nodes[i]);
+    if (nodes[i].classList.contains("msg-user")) {
+      answered = true;
+      reply = nodes[i].querySelector(".msg-text")?.textContent ?? "";
+    } else if (answered && nodes[i].querySelector(".reply-button")) {
+      const buttons = [...nodes[i].querySelectorAll(".reply-button")];
+      retireButtons(nodes[i], buttons.find((b) => b.textContent === reply) || null);
+      reply = null;
+    }
   }
   ui.history.replaceChildren(...nodes);
   if (!nodes.length && !ui.live.childElementCount) showWelcome();
