@@ -427,3 +427,23 @@ def test_amounts_are_formatted_like_the_server_writes_them(chat: Chat) -> None:
         "0 0.5Cr 1Cr",
         "-$50K $0 $50K",
     ]
+
+
+def test_a_message_typed_offline_goes_out_once_when_the_link_is_back(
+    chat: Chat, context: BrowserContext
+) -> None:
+    chat.open().sign_in("northwind.sales")
+    context.set_offline(True)
+    banner = chat.page.locator("#connection")
+    expect(banner).to_contain_text("Reconnecting", timeout=20_000)
+    chat.page.fill("#input", "sales last month")
+    chat.page.press("#input", "Enter")
+    expect(chat.page.locator("#live .msg-user .pending-mark")).to_have_text("Sending…")
+    context.set_offline(False)
+    expect(banner).to_be_hidden(timeout=30_000)
+    chat.wait_for_turn(0)
+    expect(chat.page.locator("#live .msg-user .msg-text")).to_have_text(["sales last month"])
+    expect(chat.page.locator("#live .msg-user .pending-mark")).to_have_count(0)
+    expect(chat.page.locator("#live .payload-chart[data-chart='line']")).to_have_count(1)
+    # Chromium reports the failed reconnection attempts while offline; nothing else
+    chat.errors = [e for e in chat.errors if "WebSocket connection" not in e]
