@@ -92,7 +92,9 @@ class Chat:
         self.stack = stack
         self.page = page
         self.errors: list[str] = []
+        self.requests: list[str] = []
         page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        page.on("request", lambda request: self.requests.append(request.url))
         page.on("console", self._console)
 
     def _console(self, message: Any) -> None:
@@ -146,7 +148,12 @@ class Chat:
         return self.page.evaluate(f"localStorage.getItem('erp-chat:session:{user}')")
 
     def assert_no_errors(self) -> None:
+        """No script errors, and nothing was fetched from anywhere but the assistant's server."""
         assert not self.errors, self.errors
+        foreign = [
+            url for url in self.requests if not url.startswith((self.base + "/", "data:", "blob:"))
+        ]
+        assert not foreign, foreign
 
 
 @pytest.fixture

@@ -447,3 +447,27 @@ def test_a_message_typed_offline_goes_out_once_when_the_link_is_back(
     expect(chat.page.locator("#live .payload-chart[data-chart='line']")).to_have_count(1)
     # Chromium reports the failed reconnection attempts while offline; nothing else
     chat.errors = [e for e in chat.errors if "WebSocket connection" not in e]
+
+
+UNKNOWN_PAYLOADS = """
+async () => {
+  const { renderPayloads } = await import("/chat/static/render.js");
+  const nodes = renderPayloads({
+    kind: "erp.answer",
+    payloads: [
+      {type: "map", points: [1, 2]},
+      null,
+      {type: "table", title: "T", columns: [{key: "a", label: "A", type: "money"}],
+       rows: [{a: "5"}], currency: "USD"},
+      {type: "sources", items: [{title: "Bad", url: "javascript:alert(1)"}]},
+    ],
+  });
+  return nodes.map((n) => n.textContent);
+}
+"""
+
+
+def test_unknown_payloads_and_unsafe_links_are_left_out(chat: Chat) -> None:
+    chat.open()
+    # only the table is drawn: an unknown type, a null and a javascript: link are dropped
+    assert chat.page.evaluate(UNKNOWN_PAYLOADS) == ["TA$5.00"]
