@@ -2,9 +2,11 @@
 
 A Haystack pipeline with one filter for the asking company (its own folder
 plus `global/`), applied by both retrievers inside the store: passages of
-another company are never even scored. The fusion component keeps each
-retriever's own score next to the fused one, because the cosine similarity of
-the best passage is what the abstention decision is calibrated on.
+another company are never even scored. The index's backend supplies the two
+retrievers (in memory: BM25 and cosine; PostgreSQL: full-text search and
+pgvector). The fusion component keeps each retriever's own score next to the
+fused one, because the cosine similarity of the best passage is what the
+abstention decision is calibrated on.
 """
 
 from __future__ import annotations
@@ -12,16 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from haystack import Document, Pipeline, component
-from haystack.components.retrievers.in_memory import (
-    InMemoryBM25Retriever,
-    InMemoryEmbeddingRetriever,
-)
-from haystack.document_stores.in_memory import InMemoryDocumentStore
+from haystack.core.errors import PipelineRuntimeError
+from haystack.document_stores.errors import DocumentStoreError
 from haystack_integrations.components.embedders.sentence_transformers import (
     SentenceTransformersTextEmbedder,
 )
 
-from actions.knowledge.index import GLOBAL
+from actions.knowledge.index import GLOBAL, KnowledgeIndex, StoreUnavailable
 from actions.knowledge.models import embedder_settings
 
 RRF_K = 60
@@ -75,11 +74,12 @@ class ReciprocalRankFusion:
         }
 
 
-def build_retrieval_pipeline(store: InMemoryDocumentStore, candidates: int = 20) -> Pipeline:
+def build_retrieval_pipeline(index: KnowledgeIndex, candidates: int = 20) -> Pipeline:
+    backend = index.backend
     pipeline = Pipeline()
     pipeline.add_component("embedder", SentenceTransformersTextEmbedder(**embedder_settings()))
-    pipeline.add_component("keyword", InMemoryBM25Retriever(store, top_k=candidates))
-    pipeline.add_component("semantic", InMemoryEmbeddingRetriever(store, top_k=candidates))
+    pipeline.add_component("keyword", backend.keyword_retriever(index.store, candidates))
+    pipeline.add_component("semantic", backend.embedding_retriever(index.store, candidates))
     pipeline.add_component("fusion", ReciprocalRankFusion())
     pipeline.connect("embedder.embedding", "semantic.query_embedding")
     pipeline.connect("keyword.documents", "fusion.keyword")
@@ -90,23 +90,33 @@ def build_retrieval_pipeline(store: InMemoryDocumentStore, candidates: int = 20)
 class Retriever:
     """Runs the pipeline for one question and one company."""
 
-    def __init__(self, store: InMemoryDocumentStore) -> None:
-        self.store = store
-        self.pipeline = build_retrieval_pipeline(store)
+    def __init__(self, index: KnowledgeIndex) -> None:
+        self.index = index
+        # counted once: the service builds a new Retriever whenever the index changes
+        self.passages = index.store.count_documents()
+        self.pipeline = build_retrieval_pipeline(index)
         self.pipeline.warm_up()
 
     def retrieve(self, question: str, company: str, top_k: int = 8) -> list[Passage]:
-        if not question.strip() or self.store.count_documents() == 0:
+        if not question.strip() or self.passages == 0:
             return []
         filters = company_filter(company)
-        result = self.pipeline.run(
-            {
-                "embedder": {"text": question},
-                "keyword": {"query": question, "filters": filters},
-                "semantic": {"filters": filters},
-                "fusion": {},
-            }
-        )
+        try:
+            with self.index.backend.query_lock:
+                result = self.pipeline.run(
+                    {
+                        "embedder": {"text": question},
+                        "keyword": {"query": question, "filters": filters},
+                        "semantic": {"filters": filters},
+                        "fusion": {},
+                    }
+                )
+        except PipelineRuntimeError as error:
+            # a database store that went away is not a bug in the pipeline
+            cause = error.__cause__
+            if isinstance(cause, (StoreUnavailable, DocumentStoreError)):
+                raise StoreUnavailable(str(cause)) from cause
+            raise
         passages: list[Passage] = result["fusion"]["passages"][:top_k]
         # defence in depth: the filter already did this inside the store
         return [p for p in passages if p.document.meta.get("company") in (GLOBAL, company)]
