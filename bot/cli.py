@@ -17,8 +17,12 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, load_settings
+
+if TYPE_CHECKING:  # Haystack loads only for the knowledge commands
+    from actions.knowledge.index import StoreBackend
 
 
 class Progress:
@@ -137,14 +141,26 @@ def cmd_train(settings: Settings, force: bool = False) -> Path:
     return train(settings, force=force)
 
 
-def cmd_kb_index(settings: Settings) -> None:
-    from actions.knowledge.index import Indexer, KnowledgeIndex
+def knowledge_backend(settings: Settings) -> StoreBackend:
+    """`KB_STORE_URL`'s backend, or the in-memory index under var/kb/."""
+    from actions.knowledge.index import open_backend
 
-    index = KnowledgeIndex.load(settings.kb_index_path)
-    report = Indexer().update(index, settings.kb_dir, progress=Progress())
-    if report.changed or not settings.kb_index_path.exists():
-        index.save(settings.kb_index_path)
-    print(f"Knowledge base ({settings.kb_dir}): {report.summary()}")
+    return open_backend(settings.kb_store_url, settings.kb_index_path)
+
+
+def cmd_kb_index(settings: Settings) -> None:
+    from actions.knowledge.index import IndexConflict, Indexer, StoreUnavailable
+
+    backend = knowledge_backend(settings)
+    try:
+        index = backend.load()
+        report = Indexer().update(index, settings.kb_dir, progress=Progress())
+        # the in-memory index is written out here; a database store committed in update()
+        if report.changed or index.version is None:
+            index.save()
+    except (StoreUnavailable, IndexConflict) as error:
+        sys.exit(str(error))
+    print(f"Knowledge base ({settings.kb_dir} → {backend.name}): {report.summary()}")
     if report.errors:
         sys.exit(1)
 
@@ -153,7 +169,7 @@ def cmd_kb_eval(settings: Settings, generative: bool) -> None:
     from actions.knowledge.evaluation import evaluate, load_eval_set
     from actions.knowledge.service import KnowledgeService
 
-    service = KnowledgeService(settings.kb_index_path, settings.llm_model_path or "bundled")
+    service = KnowledgeService(knowledge_backend(settings), settings.llm_model_path or "bundled")
     report = evaluate(
         service,
         load_eval_set(settings.root / "tests" / "knowledge" / "eval"),
@@ -166,7 +182,7 @@ def cmd_kb_eval(settings: Settings, generative: bool) -> None:
 def cmd_kb_ask(settings: Settings, question: str, company: str) -> None:
     from actions.knowledge.service import KnowledgeService
 
-    service = KnowledgeService(settings.kb_index_path, settings.llm_model_path)
+    service = KnowledgeService(knowledge_backend(settings), settings.llm_model_path)
     answer = service.answer(question, company, on_token=lambda t: print(t, end="", flush=True))
     if answer.mode == "generative":
         print()

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handlers.common import identity, send_reply, timed_call
 from actions.knowledge.answers import Source
+from actions.knowledge.index import open_backend
 from actions.knowledge.service import KnowledgeAnswer, KnowledgeService
 from bot.auth import sign_link
 from bot.config import load_settings
@@ -28,7 +29,8 @@ LINK_TTL_SECONDS = 7 * 24 * 3600
 @lru_cache(maxsize=1)
 def get_knowledge() -> KnowledgeService:
     settings = load_settings()
-    return KnowledgeService(settings.kb_index_path, settings.llm_model_path)
+    backend = open_backend(settings.kb_store_url, settings.kb_index_path)
+    return KnowledgeService(backend, settings.llm_model_path)
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,8 @@ changed, and the passages of deleted files are removed.
 Where the passages and the manifest live is a `StoreBackend`. The default
 (`KB_STORE_URL` unset) is Haystack's in-memory store, saved with its manifest
 as one JSON file under `var/kb/` and replaced atomically, so a reader never
-sees half an index.
+sees half an index. With `KB_STORE_URL` they live in PostgreSQL with pgvector
+(`pgvector_store.py`), shared by every action server.
 """
 
 from __future__ import annotations
@@ -207,6 +208,15 @@ class MemoryBackend:
     def embedding_retriever(self, store: DocumentStore, top_k: int) -> InMemoryEmbeddingRetriever:
         assert isinstance(store, InMemoryDocumentStore)
         return InMemoryEmbeddingRetriever(store, top_k=top_k)
+
+
+def open_backend(store_url: str | None, index_path: Path) -> StoreBackend:
+    """The backend `KB_STORE_URL` names: unset, the JSON file at `index_path`."""
+    if not store_url:
+        return MemoryBackend(index_path)
+    from actions.knowledge.pgvector_store import PgvectorBackend
+
+    return PgvectorBackend(store_url)
 
 
 def scan(kb_dir: Path) -> dict[str, tuple[Path, str]]:
