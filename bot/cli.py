@@ -17,8 +17,12 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, load_settings
+
+if TYPE_CHECKING:  # Haystack loads only for the knowledge commands
+    from actions.knowledge.index import StoreBackend
 
 
 class Progress:
@@ -137,17 +141,29 @@ def cmd_train(settings: Settings, force: bool = False) -> Path:
     return train(settings, force=force)
 
 
+def knowledge_backend(settings: Settings) -> StoreBackend:
+    """`KB_STORE_URL`'s backend, or the in-memory index under var/kb/."""
+    from actions.knowledge.index import open_backend
+
+    return open_backend(settings.kb_store_url, settings.kb_index_path)
+
+
 def cmd_kb_index(settings: Settings) -> bool:
     """Bring the index up to date; False when some document could not be read."""
-    from actions.knowledge.index import Indexer, KnowledgeIndex
+    from actions.knowledge.index import IndexConflict, Indexer, StoreUnavailable
     from actions.knowledge.pages import DocumentPages
 
-    index = KnowledgeIndex.load(settings.kb_index_path)
+    backend = knowledge_backend(settings)
     indexer = Indexer(pages=DocumentPages(settings.kb_pages_dir))
-    report = indexer.update(index, settings.kb_dir, progress=Progress())
-    if report.changed or not settings.kb_index_path.exists():
-        index.save(settings.kb_index_path)
-    print(f"Knowledge base ({settings.kb_dir}): {report.summary()}")
+    try:
+        index = backend.load()
+        report = indexer.update(index, settings.kb_dir, progress=Progress())
+        # the in-memory index is written out here; a database store committed in update()
+        if report.changed or index.version is None:
+            index.save()
+    except (StoreUnavailable, IndexConflict) as error:
+        sys.exit(str(error))
+    print(f"Knowledge base ({settings.kb_dir} → {backend.name}): {report.summary()}")
     return not report.errors
 
 
@@ -156,7 +172,7 @@ def cmd_kb_eval(settings: Settings, generative: bool) -> None:
     from actions.knowledge.service import KnowledgeService
 
     service = KnowledgeService(
-        settings.kb_index_path,
+        knowledge_backend(settings),
         settings.llm_model_path or "bundled",
         reranker_path=settings.kb_reranker_path,
     )
@@ -173,7 +189,9 @@ def cmd_kb_ask(settings: Settings, question: str, company: str) -> None:
     from actions.knowledge.service import KnowledgeService
 
     service = KnowledgeService(
-        settings.kb_index_path, settings.llm_model_path, reranker_path=settings.kb_reranker_path
+        knowledge_backend(settings),
+        settings.llm_model_path,
+        reranker_path=settings.kb_reranker_path,
     )
     answer = service.answer(question, company, on_token=lambda t: print(t, end="", flush=True))
     if answer.mode == "generative":
