@@ -29,7 +29,7 @@ def test_tokens_come_from_the_demo_tokens_file(tmp_path: Path) -> None:
         voice.token_for(settings, "padma.finance")
     settings.demo_tokens_path.write_text(json.dumps({"padma.finance": {"token": "t0k"}}))
     assert voice.token_for(settings, "padma.finance") == "t0k"
-    with pytest.raises(voice.VoiceClientError, match="choose one of: padma.finance"):
+    with pytest.raises(voice.VoiceClientError, match=r"choose one of: padma\.finance"):
         voice.token_for(settings, "nobody")
 
 
