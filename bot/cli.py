@@ -210,6 +210,8 @@ def cmd_run(settings: Settings) -> None:
             f"  Example:       curl -s -H 'Authorization: Bearer <token>' "
             f'-d \'{{"sender":"me","message":"what is our cash balance?"}}\' '
             f"{settings.rasa_url}/webhooks/erp/webhook\n"
+            f"  Voice:         POST {settings.rasa_url}/webhooks/voice/webhook "
+            "(multipart field 'audio'), or `python -m bot voice FILE`\n"
             f"  Logs:          {settings.var_dir / 'logs'}\n"
             "Press Ctrl-C to stop.",
             flush=True,
