@@ -49,7 +49,7 @@ def stereo_wav(seconds: float, rate: int = 44_100) -> bytes:
 
 @pytest.mark.parametrize(
     ("encoding", "label"),
-    [("ogg", "OGG"), ("webm", "WebM"), ("mp3", "MP3"), ("flac", "FLAC")],
+    [("ogg", "OGG"), ("webm", "WebM"), ("mp3", "MP3"), ("flac", "FLAC"), ("m4a", "MP4/M4A")],
 )
 def test_compressed_formats_decode_to_16_khz_mono(encoding: str, label: str) -> None:
     audio = decode(_encode(wav_bytes(tone(1.5)), encoding), max_seconds=30)

@@ -26,6 +26,7 @@ ENCODINGS = {
     "webm": ("webm", "libopus", 48_000),
     "mp3": ("mp3", "libmp3lame", 44_100),
     "flac": ("flac", "flac", 16_000),
+    "m4a": ("mp4", "aac", 44_100),  # what Safari's MediaRecorder makes
 }
 
 
@@ -49,7 +50,7 @@ def wav_seconds(data: bytes) -> float:
 
 
 def transcode(wav: bytes, encoding: str) -> bytes:
-    """The WAV re-encoded (ogg and webm: Opus; mp3; flac)."""
+    """The WAV re-encoded (ogg and webm: Opus; mp3; flac; m4a: AAC)."""
     try:
         import av  # noqa: F401
     except ImportError:
