@@ -6,6 +6,7 @@ db upgrade          apply schema migrations
 tokens              write var/demo_tokens.json and print the demo sign-ins
 nlu build-patterns  rebuild the entity patterns from the ERP master data
 train               train the Rasa model if its inputs changed
+voice FILE | --live ask a spoken question over the voice channel
 """
 
 from __future__ import annotations
@@ -235,6 +236,8 @@ def cmd_run(settings: Settings) -> None:
             f"  Example:       curl -s -H 'Authorization: Bearer <token>' "
             f'-d \'{{"sender":"me","message":"what is our cash balance?"}}\' '
             f"{settings.rasa_url}/webhooks/erp/webhook\n"
+            f"  Voice:         POST {settings.rasa_url}/webhooks/voice/webhook "
+            "(multipart field 'audio'), or `python -m bot voice FILE`\n"
             f"  Logs:          {settings.var_dir / 'logs'}\n"
             "Press Ctrl-C to stop.",
             flush=True,
@@ -275,6 +278,14 @@ def main(argv: list[str] | None = None) -> None:
     ask_parser = kb_commands.add_parser("ask", help="ask the knowledge base a question")
     ask_parser.add_argument("question")
     ask_parser.add_argument("--company", required=True)
+    voice_parser = commands.add_parser("voice", help="ask a spoken question (file or microphone)")
+    voice_parser.add_argument("file", nargs="?", type=Path, help="WAV, WebM, OGG or MP3")
+    voice_parser.add_argument("--live", action="store_true", help="record from the microphone")
+    voice_parser.add_argument("--user", default="padma.finance", help="a demo user")
+    voice_parser.add_argument("--sender", default="voice-cli", help="conversation name")
+    voice_parser.add_argument("--out", type=Path, default=Path("reply.wav"), help="reply WAV")
+    voice_parser.add_argument("--url", help="the Rasa server (default: RASA_PORT on 127.0.0.1)")
+    voice_parser.add_argument("--json", action="store_true", help="print the channel's JSON")
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -296,3 +307,7 @@ def main(argv: list[str] | None = None) -> None:
         cmd_kb_eval(settings, generative=args.generative)
     elif args.command == "kb":
         cmd_kb_ask(settings, args.question, args.company)
+    elif args.command == "voice":
+        from bot.voice import main as voice_main
+
+        voice_main(settings, args)
