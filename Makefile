@@ -6,7 +6,7 @@ RASA_VENV := .venvs/rasa
 ACTIONS_VENV := .venvs/actions
 PIP_VERSION := 24.3.1
 
-.PHONY: help setup run test bench lint format clean
+.PHONY: help setup system-packages run test bench lint format clean
 
 help:
 	@echo "make run    set up (if needed) and start the assistant"
@@ -14,7 +14,11 @@ help:
 	@echo "make bench  measure latency, throughput and memory"
 	@echo "make setup  create both Python environments"
 
-setup: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
+setup: system-packages $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
+
+# Speech synthesis for the voice channel (Debian packages; apt-get only when missing).
+system-packages:
+	@scripts/system-packages.sh
 
 # Rasa 3.6 runs on Python 3.8-3.10 only: its environment is Python 3.10.
 $(RASA_VENV)/.installed: requirements/rasa.txt scripts/find-python.sh

@@ -6,6 +6,7 @@ db upgrade          apply schema migrations
 tokens              write var/demo_tokens.json and print the demo sign-ins
 nlu build-patterns  rebuild the entity patterns from the ERP master data
 train               train the Rasa model if its inputs changed
+voice FILE | --live ask a spoken question over the voice channel
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, load_settings
+
+if TYPE_CHECKING:  # Haystack loads only for the knowledge commands
+    from actions.knowledge.index import StoreBackend
 
 
 class Progress:
@@ -137,17 +142,29 @@ def cmd_train(settings: Settings, force: bool = False) -> Path:
     return train(settings, force=force)
 
 
+def knowledge_backend(settings: Settings) -> StoreBackend:
+    """`KB_STORE_URL`'s backend, or the in-memory index under var/kb/."""
+    from actions.knowledge.index import open_backend
+
+    return open_backend(settings.kb_store_url, settings.kb_index_path)
+
+
 def cmd_kb_index(settings: Settings) -> bool:
     """Bring the index up to date; False when some document could not be read."""
-    from actions.knowledge.index import Indexer, KnowledgeIndex
+    from actions.knowledge.index import IndexConflict, Indexer, StoreUnavailable
     from actions.knowledge.pages import DocumentPages
 
-    index = KnowledgeIndex.load(settings.kb_index_path)
+    backend = knowledge_backend(settings)
     indexer = Indexer(pages=DocumentPages(settings.kb_pages_dir))
-    report = indexer.update(index, settings.kb_dir, progress=Progress())
-    if report.changed or not settings.kb_index_path.exists():
-        index.save(settings.kb_index_path)
-    print(f"Knowledge base ({settings.kb_dir}): {report.summary()}")
+    try:
+        index = backend.load()
+        report = indexer.update(index, settings.kb_dir, progress=Progress())
+        # the in-memory index is written out here; a database store committed in update()
+        if report.changed or index.version is None:
+            index.save()
+    except (StoreUnavailable, IndexConflict) as error:
+        sys.exit(str(error))
+    print(f"Knowledge base ({settings.kb_dir} → {backend.name}): {report.summary()}")
     return not report.errors
 
 
@@ -156,7 +173,7 @@ def cmd_kb_eval(settings: Settings, generative: bool) -> None:
     from actions.knowledge.service import KnowledgeService
 
     service = KnowledgeService(
-        settings.kb_index_path,
+        knowledge_backend(settings),
         settings.llm_model_path or "bundled",
         reranker_path=settings.kb_reranker_path,
     )
@@ -173,7 +190,9 @@ def cmd_kb_ask(settings: Settings, question: str, company: str) -> None:
     from actions.knowledge.service import KnowledgeService
 
     service = KnowledgeService(
-        settings.kb_index_path, settings.llm_model_path, reranker_path=settings.kb_reranker_path
+        knowledge_backend(settings),
+        settings.llm_model_path,
+        reranker_path=settings.kb_reranker_path,
     )
     answer = service.answer(question, company, on_token=lambda t: print(t, end="", flush=True))
     if answer.mode == "generative":
@@ -217,6 +236,8 @@ def cmd_run(settings: Settings) -> None:
             f"  Example:       curl -s -H 'Authorization: Bearer <token>' "
             f'-d \'{{"sender":"me","message":"what is our cash balance?"}}\' '
             f"{settings.rasa_url}/webhooks/erp/webhook\n"
+            f"  Voice:         POST {settings.rasa_url}/webhooks/voice/webhook "
+            "(multipart field 'audio'), or `python -m bot voice FILE`\n"
             f"  Logs:          {settings.var_dir / 'logs'}\n"
             "Press Ctrl-C to stop.",
             flush=True,
@@ -257,6 +278,14 @@ def main(argv: list[str] | None = None) -> None:
     ask_parser = kb_commands.add_parser("ask", help="ask the knowledge base a question")
     ask_parser.add_argument("question")
     ask_parser.add_argument("--company", required=True)
+    voice_parser = commands.add_parser("voice", help="ask a spoken question (file or microphone)")
+    voice_parser.add_argument("file", nargs="?", type=Path, help="WAV, WebM, OGG or MP3")
+    voice_parser.add_argument("--live", action="store_true", help="record from the microphone")
+    voice_parser.add_argument("--user", default="padma.finance", help="a demo user")
+    voice_parser.add_argument("--sender", default="voice-cli", help="conversation name")
+    voice_parser.add_argument("--out", type=Path, default=Path("reply.wav"), help="reply WAV")
+    voice_parser.add_argument("--url", help="the Rasa server (default: RASA_PORT on 127.0.0.1)")
+    voice_parser.add_argument("--json", action="store_true", help="print the channel's JSON")
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -278,3 +307,7 @@ def main(argv: list[str] | None = None) -> None:
         cmd_kb_eval(settings, generative=args.generative)
     elif args.command == "kb":
         cmd_kb_ask(settings, args.question, args.company)
+    elif args.command == "voice":
+        from bot.voice import main as voice_main
+
+        voice_main(settings, args)

@@ -9,8 +9,10 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+KB_STORE_SCHEMES = ("postgresql", "postgres")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class Settings:
     llm_model_path: str | None
     # a local cross-encoder directory; None: retrieval is not reranked
     kb_reranker_path: Path | None = None
+    # None: the in-memory knowledge index saved under var/kb/; else PostgreSQL with pgvector
+    kb_store_url: str | None = None
     # how long a read-back summary can be confirmed, and writes per user per minute
     confirmation_ttl_seconds: int = 300
     writes_per_minute: int = 20
@@ -110,6 +114,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         kb_dir=Path(env.get("KB_DIR", root / "knowledge")),
         llm_model_path=env.get("LLM_MODEL_PATH") or None,
         kb_reranker_path=_model_directory(env, "KB_RERANKER_PATH"),
+        kb_store_url=_kb_store_url(env),
         confirmation_ttl_seconds=_positive_int(env, "ERP_CONFIRMATION_TTL_SECONDS", 300),
         writes_per_minute=_positive_int(env, "ERP_WRITES_PER_MINUTE", 20),
     )
@@ -134,6 +139,42 @@ def _model_directory(env: dict[str, str], name: str) -> Path | None:
             f"{name}: {path} is not a model directory (no *.safetensors or pytorch_model*.bin)."
         )
     return path
+
+
+def check_kb_store_url(url: str) -> str:
+    """The URL if it names a PostgreSQL database; ValueError saying what is wrong otherwise.
+
+    The messages never repeat the URL: it may hold a password.
+    """
+    expected = (
+        "KB_STORE_URL must be a PostgreSQL URL of a database with the pgvector extension, "
+        "postgresql://user[:password]@host[:port]/database (or unset, for the in-memory "
+        "index under var/kb/)"
+    )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError as error:
+        raise ValueError(f"{expected}; this one is not a valid URL ({error}).") from None
+    scheme = parts.scheme.lower()
+    if scheme.startswith(KB_STORE_SCHEMES) and "+" in scheme:
+        # a SQLAlchemy URL such as DATABASE_URL's; the store connects with psycopg 3 itself
+        raise ValueError(f"{expected}; drop the driver suffix '+{scheme.split('+', 1)[1]}'.")
+    if scheme not in KB_STORE_SCHEMES:
+        raise ValueError(f"{expected}; the scheme {parts.scheme or '(none)'!r} is not supported.")
+    if not parts.path.strip("/"):
+        raise ValueError(f"{expected}; this one names no database.")
+    return url
+
+
+def _kb_store_url(env: dict[str, str]) -> str | None:
+    raw = (env.get("KB_STORE_URL") or "").strip()
+    if not raw:
+        return None
+    try:
+        return check_kb_store_url(raw)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
 
 
 def _positive_int(env: dict[str, str], name: str, default: int) -> int:

@@ -13,3 +13,9 @@ MESSAGE_SECONDS = Histogram(
 REQUESTS = Counter(
     "erp_channel_requests_total", "Channel requests by HTTP status.", ["channel", "status"]
 )
+VOICE_SECONDS = Histogram(
+    "erp_voice_stage_seconds",
+    "Time the voice channel spends decoding, transcribing and synthesising.",
+    ["stage"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5),
+)

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handlers.common import identity, send_reply, timed_call
 from actions.handlers.streaming import StreamTarget, TokenForwarder, stream_target
 from actions.knowledge.answers import Source
+from actions.knowledge.index import open_backend
 from actions.knowledge.service import KnowledgeAnswer, KnowledgeService
 from bot.auth import sign_link
 from bot.config import load_settings
@@ -29,10 +30,9 @@ LINK_TTL_SECONDS = 7 * 24 * 3600
 @lru_cache(maxsize=1)
 def get_knowledge() -> KnowledgeService:
     settings = load_settings()
+    backend = open_backend(settings.kb_store_url, settings.kb_index_path)
     return KnowledgeService(
-        settings.kb_index_path,
-        settings.llm_model_path,
-        reranker_path=settings.kb_reranker_path,
+        backend, settings.llm_model_path, reranker_path=settings.kb_reranker_path
     )
 
 

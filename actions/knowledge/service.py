@@ -2,9 +2,10 @@
 
 Loads the index, the retrieval pipeline (with the cross-encoder when
 `KB_RERANKER_PATH` is set) and (when `LLM_MODEL_PATH` is set) the local LLM
-once, and reloads the index when `bot kb index` rewrites it. It never runs
-an ERP action, and retrieves only the asking company's documents and the
-global ones.
+once, and reloads the index when `bot kb index` changes it: it asks the
+backend for its version before each question (the JSON file's mtime; a
+database store's version counter). It never runs an ERP action, and
+retrieves only the asking company's documents and the global ones.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from actions.knowledge.answers import (
     content_words,
 )
 from actions.knowledge.generation import LocalLLM, TokenSink, build_messages, resolve_model_path
-from actions.knowledge.index import KnowledgeIndex
+from actions.knowledge.index import MemoryBackend, StoreBackend, StoreUnavailable
 from actions.knowledge.retrieval import Passage, Retriever
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ LinkFn = Callable[[Source], str]
 @dataclass
 class KnowledgeAnswer:
     text: str
-    outcome: str  # answered | abstained | no_index
+    outcome: str  # answered | abstained | no_index | unavailable
     mode: str  # extractive | generative | extractive-fallback | none
     sources: list[Source] = field(default_factory=list)
     query: str = ""
@@ -88,19 +89,20 @@ def resolve_follow_up(question: str, previous: str | None) -> str:
 class KnowledgeService:
     def __init__(
         self,
-        index_path: Path,
+        index: Path | StoreBackend,
         llm_model_path: str | None = None,
         min_similarity: float = MIN_SIMILARITY,
         max_new_tokens: int | None = None,
         reranker_path: Path | str | None = None,
     ) -> None:
+        """`index`: the in-memory index's JSON file, or any backend (`open_backend`)."""
         self.max_new_tokens = max_new_tokens
-        self.index_path = index_path
+        self.backend: StoreBackend = MemoryBackend(index) if isinstance(index, Path) else index
         self.llm_model_path = llm_model_path
         self.reranker_path = reranker_path or None
         self.min_similarity = min_similarity
         self._lock = threading.Lock()
-        self._loaded_mtime: float | None = None
+        self._loaded_version: Hashable | None = None
         self._retriever: Retriever | None = None
         self._embedder: SentenceEmbedder | None = None
         self._llm: LocalLLM | None = None
@@ -116,16 +118,20 @@ class KnowledgeService:
 
     def _current_retriever(self) -> Retriever | None:
         with self._lock:
-            try:
-                mtime = self.index_path.stat().st_mtime
-            except FileNotFoundError:
+            version = self.backend.version()
+            if version is None:
                 return None
-            if self._retriever is None or mtime != self._loaded_mtime:
-                index = KnowledgeIndex.load(self.index_path)
-                self._retriever = Retriever(index.store, reranker_path=self.reranker_path)
+            if self._retriever is None or version != self._loaded_version:
+                index = self.backend.load()
+                self._retriever = Retriever(index, reranker_path=self.reranker_path)
                 self._outline = {path: entry["sections"] for path, entry in index.manifest.items()}
-                self._loaded_mtime = mtime
-                log.info("knowledge index loaded: %d passages", index.store.count_documents())
+                # the version read with the index: a run committed in between reloads again
+                self._loaded_version = index.version
+                log.info(
+                    "knowledge index loaded from the %s: %d passages",
+                    self.backend.name,
+                    self._retriever.passages,
+                )
             if self._embedder is None:
                 self._embedder = SentenceEmbedder()
             return self._retriever
@@ -157,7 +163,19 @@ class KnowledgeService:
     ) -> KnowledgeAnswer:
         started = time.perf_counter()
         query = resolve_follow_up(question.strip(), previous_question)
-        retriever = self._current_retriever()
+        try:
+            retriever = self._current_retriever()
+            passages = [] if retriever is None else retriever.retrieve(query, company)
+        except StoreUnavailable as error:
+            log.error("knowledge store unavailable: %s", error)
+            return KnowledgeAnswer(
+                text="I can't reach the knowledge base right now, so I can't answer policy "
+                "questions. Please try again in a moment.",
+                outcome="unavailable",
+                mode="none",
+                query=query,
+                seconds=time.perf_counter() - started,
+            )
         if retriever is None:
             return KnowledgeAnswer(
                 text="The knowledge base has not been indexed yet, so I can't answer policy "
@@ -166,7 +184,6 @@ class KnowledgeService:
                 mode="none",
                 query=query,
             )
-        passages = retriever.retrieve(query, company)
         confidence = max((p.similarity for p in passages), default=0.0)
         if confidence < self.min_similarity:
             result = self._abstain(query, passages, confidence)

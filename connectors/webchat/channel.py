@@ -77,6 +77,35 @@ def page_context(custom: Any) -> dict[str, str]:
     return context
 
 
+class Refused(Exception):
+    """A request the web chat turns down, with the status and the reason to show."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def json_object(request: Request, hint: str) -> dict[str, Any]:
+    try:
+        body = request.json if request.body else None
+    except Exception as error:  # sanic raises its own error on bad JSON
+        raise Refused(400, hint) from error
+    if not isinstance(body, dict):
+        raise Refused(400, hint)
+    return body
+
+
+def checked_session_id(value: Any) -> str:
+    if not isinstance(value, str) or not SESSION_ID.match(value):
+        raise Refused(400, "'session_id' must be 8-64 letters, digits, - or _.")
+    return value
+
+
+def seconds_until(iso_time: str) -> int:
+    expires = datetime.fromisoformat(iso_time.rstrip("Z")).replace(tzinfo=timezone.utc)
+    return max(1, int(expires.timestamp() - time.time()))
+
+
 def safe_file(base: Path, relative: str) -> Path | None:
     target = (base / relative).resolve()
     if not target.is_relative_to(base.resolve()) or not target.is_file():
@@ -141,64 +170,55 @@ class WebChatInput(InputChannel):
                 return response.json({"error": "no such file"}, status=404)
             return await response.file(target, headers={"Cache-Control": "max-age=3600"})
 
+        @chat.exception(NotSignedIn, Refused, BackendRefused)
+        async def refused(
+            _: Request, error: NotSignedIn | Refused | BackendRefused
+        ) -> HTTPResponse:
+            return self._refuse(error.status, str(error))
+
+        @chat.exception(BackendUnavailable)
+        async def unreachable(_: Request, error: BackendUnavailable) -> HTTPResponse:
+            log.warning("the action server did not answer: %s", error)
+            return self._refuse(503, UNREACHABLE)
+
         @chat.post("/chat/session")
         async def sign_in(request: Request) -> HTTPResponse:
-            body = request.json if request.body else None
-            if not isinstance(body, dict):
-                return self._refuse(400, 'Send JSON: {"username": …, "password": …}.')
+            body = json_object(request, 'Send JSON: {"username": …, "password": …}.')
             username, password = body.get("username"), body.get("password")
             if not isinstance(username, str) or not isinstance(password, str):
-                return self._refuse(400, "Both 'username' and 'password' are required.")
+                raise Refused(400, "Both 'username' and 'password' are required.")
             if not username.strip() or not password or len(username) > 64 or len(password) > 200:
-                return self._refuse(400, "Both 'username' and 'password' are required.")
+                raise Refused(400, "Both 'username' and 'password' are required.")
             agent = request.headers.get("User-Agent", "")
-            try:
-                info = await self.backend.sign_in(username.strip(), password, agent)
-            except BackendRefused as refused:
-                return self._refuse(refused.status, str(refused))
-            except BackendUnavailable:
-                return self._refuse(503, "Sign-in is unavailable right now; try again shortly.")
+            info = await self.backend.sign_in(username.strip(), password, agent)
             identity = Identity(
                 info["user"], info["company"], tuple(info["roles"]), info["session_id"]
             )
-            ttl = self._seconds_until(info["expires_at"])
+            ttl = seconds_until(info["expires_at"])
             token = issue_token(
                 self.authenticator.secret, identity, kind="session", ttl_seconds=ttl
             )
-            return response.json(
-                {**{k: v for k, v in info.items() if k != "session_id"}, "token": token}
-            )
+            public = {k: v for k, v in info.items() if k != "session_id"}
+            return response.json({**public, "token": token})
 
         @chat.delete("/chat/session")
         async def sign_out(request: Request) -> HTTPResponse:
-            try:
-                identity = await self.identify(request)
-            except NotSignedIn as error:
-                return self._refuse(error.status, str(error))
+            identity = await self.identify(request)
             if identity.session is None:
-                return self._refuse(400, "An API token has no session to end.")
-            try:
-                await self.backend.end_session(identity.session)
-            except (BackendRefused, BackendUnavailable):
-                return self._refuse(503, "Sign-out could not be recorded; try again.")
+                raise Refused(400, "An API token has no session to end.")
+            await self.backend.end_session(identity.session)
             for socket_id in self.sockets_of_session.pop(identity.session, set()):
                 await sio.disconnect(socket_id)
             return response.empty(status=204)
 
         @chat.get("/chat/me")
         async def me(request: Request) -> HTTPResponse:
-            try:
-                identity = await self.identify(request)
-                info = await self.backend.session(identity.session) if identity.session else None
-            except NotSignedIn as error:
-                return self._refuse(error.status, str(error))
-            except (BackendRefused, BackendUnavailable):
-                return self._refuse(503, UNREACHABLE)
-            full_name = info["full_name"] if info else identity.user
+            identity = await self.identify(request)
+            info = await self.backend.session(identity.session) if identity.session else None
             return response.json(
                 {
                     "user": identity.user,
-                    "full_name": full_name,
+                    "full_name": info["full_name"] if info else identity.user,
                     "company": identity.company,
                     "roles": list(identity.roles),
                 }
@@ -206,61 +226,39 @@ class WebChatInput(InputChannel):
 
         @chat.get("/chat/history")
         async def conversation_history(request: Request) -> HTTPResponse:
-            try:
-                identity = await self.identify(request)
-            except NotSignedIn as error:
-                return self._refuse(error.status, str(error))
-            session_id = request.args.get("session_id", "")
-            if not SESSION_ID.match(session_id):
-                return self._refuse(400, "'session_id' must be 8-64 letters, digits, - or _.")
+            identity = await self.identify(request)
+            session_id = checked_session_id(request.args.get("session_id"))
             tracker = await self._tracker(request, f"{identity.user}:{session_id}")
             messages = history(tracker) if tracker else []
             return response.json({"session_id": session_id, "messages": messages})
 
         @chat.post("/chat/feedback")
         async def feedback(request: Request) -> HTTPResponse:
-            try:
-                identity = await self.identify(request)
-            except NotSignedIn as error:
-                return self._refuse(error.status, str(error))
-            body = request.json if request.body else None
-            if not isinstance(body, dict):
-                return self._refuse(400, "Send JSON: {session_id, message_id, rating}.")
-            session_id, message_id = body.get("session_id"), body.get("message_id")
-            rating = body.get("rating")
-            if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
-                return self._refuse(400, "'session_id' is missing or malformed.")
+            identity = await self.identify(request)
+            body = json_object(request, "Send JSON: {session_id, message_id, rating}.")
+            session_id = checked_session_id(body.get("session_id"))
+            message_id, rating = body.get("message_id"), body.get("rating")
             if rating not in ("up", "down") or not isinstance(message_id, str):
-                return self._refuse(400, "'rating' must be 'up' or 'down' with a 'message_id'.")
+                raise Refused(400, "'rating' must be 'up' or 'down' with a 'message_id'.")
             conversation_id = f"{identity.user}:{session_id}"
             tracker = await self._tracker(request, conversation_id)
             text = find_bot_text(tracker, message_id) if tracker else None
             if text is None:
-                return self._refuse(404, "There is no such bot message in your conversation.")
-            try:
-                await self.backend.feedback(
-                    user=identity.user,
-                    company=identity.company,
-                    conversation_id=conversation_id,
-                    message_id=message_id,
-                    rating=rating,
-                    message_text=text,
-                )
-            except BackendRefused as refused:
-                return self._refuse(refused.status, str(refused))
-            except BackendUnavailable:
-                return self._refuse(503, UNREACHABLE)
+                raise Refused(404, "There is no such bot message in your conversation.")
+            await self.backend.feedback(
+                user=identity.user,
+                company=identity.company,
+                conversation_id=conversation_id,
+                message_id=message_id,
+                rating=rating,
+                message_text=text,
+            )
             return response.json({"ok": True})
 
         @chat.get("/chat/alerts")
         async def alerts(request: Request) -> HTTPResponse:
-            try:
-                identity = await self.identify(request)
-                unread = await self.backend.unread_alerts(identity.user, identity.company)
-            except NotSignedIn as error:
-                return self._refuse(error.status, str(error))
-            except (BackendRefused, BackendUnavailable):
-                return self._refuse(503, UNREACHABLE)
+            identity = await self.identify(request)
+            unread = await self.backend.unread_alerts(identity.user, identity.company)
             return response.json({"unread": unread})
 
         return chat
@@ -275,11 +273,6 @@ class WebChatInput(InputChannel):
     def _refuse(status: int, message: str) -> HTTPResponse:
         REQUESTS.labels("webchat", str(status)).inc()
         return response.json({"error": message}, status=status)
-
-    @staticmethod
-    def _seconds_until(iso_time: str) -> int:
-        expires = datetime.fromisoformat(iso_time.rstrip("Z")).replace(tzinfo=timezone.utc)
-        return max(1, int(expires.timestamp() - time.time()))
 
     @staticmethod
     async def _tracker(request: Request, conversation_id: str) -> Any:

@@ -1,4 +1,4 @@
-"""`make bench`: latency per read capability, confirmed writes, throughput and memory.
+"""`make bench`: latency per read capability, confirmed writes, throughput, voice and memory.
 
 Talks to the authenticated HTTP channel exactly as a client would. Writes a
 JSON report to var/bench/ and prints a table.
@@ -20,6 +20,7 @@ import httpx
 from bot.config import ROOT
 from tests.bench.common import RUN, percentile
 from tests.bench.knowledge import knowledge_bench
+from tests.bench.voice import voice_bench
 from tests.bench.webchat import webchat_bench
 from tests.bench.writes import (
     confirmed_writes,
@@ -219,7 +220,19 @@ def print_table(report: dict[str, Any]) -> None:
         f"{crowd['messages_per_s']} msg/s, p50 {crowd['p50_ms']} ms, p95 {crowd['p95_ms']} ms, "
         f"{crowd['conversations_with_gaps']} conversations with a lost or misordered event"
     )
+    print_voice(report["voice"])
     print("\nmemory (RSS MB): " + ", ".join(f"{k} {v}" for k, v in report["memory_mb"].items()))
+
+
+def print_voice(voice: dict[str, Any]) -> None:
+    stages = ", ".join(f"{stage} {ms} ms" for stage, ms in voice["stage_mean_ms"].items())
+    print(
+        f"\nvoice ({voice['speech_to_text']} + {voice['text_to_speech']}): a "
+        f"{voice['question_seconds']:g}-second spoken question to the first byte of the reply "
+        f"audio p50 {voice['first_byte_p50_ms']} ms, p95 {voice['first_byte_p95_ms']} ms "
+        f"(target {voice['target_ms']} ms; n {voice['n']}, failed {voice['failed']}); "
+        f"server stages: {stages}; heard {voice['heard']!r}"
+    )
 
 
 def main() -> None:
@@ -229,7 +242,15 @@ def main() -> None:
     parser.add_argument(
         "--generative", action="store_true", help="also evaluate the bundled local LLM"
     )
+    parser.add_argument(
+        "--voice-only", action="store_true", help="only the voice channel's latency"
+    )
     args = parser.parse_args()
+    if args.voice_only:
+        with running_stack(ROOT / "var" / "bench") as stack:
+            voice = voice_bench(stack, args.repeats)
+        print_voice(voice)
+        return
     var_dir = ROOT / "var" / "bench"
     # writes use up pending purchase orders: they get a freshly seeded database
     writes_dir = var_dir / "writes"
@@ -248,6 +269,7 @@ def main() -> None:
             "confirmed_writes": writes,
             "knowledge": knowledge_bench(stack, args.repeats, args.generative),
             "webchat": webchat_bench(stack, args.repeats),
+            "voice": voice_bench(stack, args.repeats),
         }
         report["memory_mb"] = {
             service.name: rss_mb(service.process.pid)

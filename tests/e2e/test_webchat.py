@@ -272,3 +272,13 @@ async def test_fifty_clients_at_once_lose_nothing(stack: RunningStack) -> None:
             assert len(client.of("bot_uttered")) >= 3
     finally:
         await asyncio.gather(*(c.close() for c in clients))
+
+
+def test_the_action_servers_internal_routes_need_the_internal_key(stack: RunningStack) -> None:
+    base = f"{stack.settings.actions_url}/internal"
+    password = stack.tokens["padma.finance"]["password"]
+    body = {"username": "padma.finance", "password": password}
+    assert httpx.post(f"{base}/sign-in", json=body).status_code == 401
+    forged = {"X-Internal-Key": "guess"}
+    assert httpx.post(f"{base}/sign-in", json=body, headers=forged).status_code == 401
+    assert httpx.get(f"{base}/alerts/unread", params={"user": "padma.finance"}).status_code == 401
