@@ -7,8 +7,10 @@ from `npm ci`. Screenshots are kept under var/test/artifacts/browser/.
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from bot.cli import cmd_kb_index
 from bot.config import ROOT
 from tests.e2e.harness import RunningStack, running_stack
 from tests.knowledge.tiny_llm import build_tiny_gguf
+from tests.voice.speech import synthesise
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 # without the background-networking flags Chromium keeps calling home on a closed network
@@ -34,6 +37,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--use-fake-device-for-media-stream",  # a microphone exists; permission still decides
 ]
+# what the fake microphone says (once, then silence)
+SPOKEN_QUESTION = "what is our cash balance"
 ARTIFACTS = ROOT / "var" / "test" / "artifacts" / "browser"
 VENDOR_FILES = (
     ROOT / "node_modules/socket.io-client/dist/socket.io.esm.min.js",
@@ -61,12 +66,25 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         yield running
 
 
+def spoken_wav(path: Path, text: str) -> Path:
+    """espeak-ng saying `text`, as a WAV with a complete header (Chromium reads its size)."""
+    with wave.open(io.BytesIO(synthesise(text))) as reader:
+        params = reader.getparams()
+        frames = reader.readframes(reader.getnframes() or 10**9)
+    with wave.open(str(path), "wb") as writer:
+        writer.setparams(params)
+        writer.writeframes(frames + b"\0" * params.framerate * params.sampwidth)  # 1 s pause
+    return path
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         raise RuntimeError(f"no Chromium at {CHROMIUM}: run tests/browser/install-chromium.sh")
+    question = spoken_wav(tmp_path_factory.mktemp("speech") / "question.wav", SPOKEN_QUESTION)
+    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={question}%noloop"]
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
         yield launched
         launched.close()
 

@@ -5,6 +5,7 @@ the phone layout, source links and the microphone."""
 from __future__ import annotations
 
 import asyncio
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -330,8 +331,9 @@ def test_microphone_denied_or_missing_is_explained(
         old.close()
 
 
-RECORD_VOICE_POSTS = """
+RECORD_VOICE = """
 window.voicePosts = [];
+window.played = [];
 const send = window.fetch;
 window.fetch = (input, init) => {
   if (String(input).includes("/webhooks/voice/") && init && init.body instanceof FormData) {
@@ -340,31 +342,48 @@ window.fetch = (input, init) => {
   }
   return send(input, init);  // on to the real server
 };
+const play = HTMLMediaElement.prototype.play;
+HTMLMediaElement.prototype.play = function () {
+  window.played.push(this.src);
+  return play.call(this);
+};
 """
 
 
-def test_microphone_records_and_posts_to_the_voice_channel(
+def test_a_spoken_question_is_transcribed_answered_and_read_aloud(
     stack: RunningStack, context: BrowserContext
 ) -> None:
+    """Chromium's fake microphone plays espeak-ng saying SPOKEN_QUESTION (see conftest)."""
     context.grant_permissions(["microphone"], origin=stack.settings.rasa_url)
-    context.add_init_script(RECORD_VOICE_POSTS)
-    chat = Chat(stack, context.new_page()).open().sign_in("padma.sales")
+    context.add_init_script(RECORD_VOICE)
+    chat = Chat(stack, context.new_page()).open().sign_in("padma.finance")
     mic = chat.page.locator("#mic-button")
     mic.click()
     expect(mic).to_have_attribute("aria-pressed", "true")
     expect(mic).to_have_attribute("aria-label", "Stop recording and send")
-    chat.page.wait_for_timeout(1500)  # Chromium's fake microphone: a beep
-    with chat.page.expect_request("**/webhooks/voice/webhook") as posted:
+    chat.page.wait_for_timeout(3500)
+    with chat.page.expect_response("**/webhooks/voice/webhook", timeout=60_000) as posted:
         mic.click()
-    request = posted.value
-    assert request.method == "POST"
-    headers = request.all_headers()
+    assert posted.value.status == 200
+    headers = posted.value.request.all_headers()
     assert headers["authorization"] == f"Bearer {chat.token()}"
     assert headers["content-type"].startswith("multipart/form-data; boundary=")
     [sent] = chat.page.evaluate("window.voicePosts")
-    assert sent["sender"] == chat.session_id("padma.sales")
+    assert sent["sender"] == chat.session_id("padma.finance")
     assert sent["type"].startswith("audio/webm") and sent["size"] > 1000  # WebM/Opus
-    expect(mic).to_have_attribute("aria-pressed", "false", timeout=30_000)
+
+    heard = chat.page.locator("#live .msg-user.msg-voice .msg-text")
+    expect(heard).to_contain_text(re.compile("cash balance", re.IGNORECASE))
+    expect(chat.page.locator("#live .msg-bot .msg-text").first).to_contain_text("Cash balance")
+    expect(mic).to_have_attribute("aria-pressed", "false")
+    played = chat.page.evaluate("window.played")
+    assert len(played) == 1 and played[0].startswith("blob:"), played
+    screenshot(chat.page, "14-spoken-question")
+
+    # the spoken turn is part of the conversation: it comes back with the history
+    chat.page.reload()
+    history = chat.page.locator("#history .msg-user .msg-text")
+    expect(history.first).to_contain_text(re.compile("cash balance", re.IGNORECASE))
 
 
 WATCH_DRAFTS = """
