@@ -83,6 +83,8 @@ def test_a_sales_question_draws_a_trend_line(chat: Chat) -> None:
     assert chart.locator(".axis-y text").count() >= 3
     chart.locator("summary").click()  # the numbers behind the line
     assert chart.locator("details tbody tr").count() == path.count("L") + 1
+    first_day = chart.locator("details tbody tr td").first.inner_text()
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", first_day), first_day
     chart.scroll_into_view_if_needed()
     screenshot(chat.page, "04-sales-trend")
 

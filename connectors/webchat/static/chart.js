@@ -251,7 +251,11 @@ export function renderChart(payload) {
 
   // the numbers behind the picture, for anyone who wants them exactly
   const columns = [
-    { key: "label", label: payload.chart === "bar" ? "Bucket" : "Period", type: "text" },
+    {
+      key: "label",
+      label: payload.chart === "bar" ? "Bucket" : "Period",
+      type: labels.every((l) => /^\d{4}-\d{2}(-\d{2})?$/.test(l)) ? "date" : "text",
+    },
     ...series.map((s, i) => ({ key: `s${i}`, label: s.name, type: currency ? "money" : "number" })),
   ];
   const rows = labels.map((label, i) => {
