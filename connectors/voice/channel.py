@@ -36,6 +36,7 @@ from connectors.erp_channel import (
     RequestError,
     conversation_id,
 )
+from connectors.identity import Authenticator
 from connectors.metrics import MESSAGE_SECONDS, REQUESTS, VOICE_SECONDS
 from connectors.voice import engines
 from connectors.voice.audio import Audio, AudioRejected, decode
@@ -68,8 +69,10 @@ class VoiceInput(AuthenticatedRestInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(credentials or {})
 
-    def __init__(self, settings: dict[str, Any] | None = None, secret: bytes | None = None) -> None:
-        super().__init__(secret=secret)
+    def __init__(
+        self, settings: dict[str, Any] | None = None, authenticator: Authenticator | None = None
+    ) -> None:
+        super().__init__(authenticator=authenticator)
         settings = {**DEFAULTS, **(settings or {})}
         unknown = set(settings) - set(DEFAULTS)
         if unknown:
@@ -219,7 +222,7 @@ class VoiceInput(AuthenticatedRestInput):
         async def receive(request: Request) -> HTTPResponse:
             started = time.perf_counter()
             try:
-                identity = self.authenticate(request)
+                identity = await self.authenticate(request)
                 upload, sender = self.parse_form(request)
                 reply = await self.respond(identity, upload, sender, on_new_message)
             except RequestError as error:

@@ -21,6 +21,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bot.auth import Identity  # noqa: E402
+from connectors.identity import Authenticator  # noqa: E402
 from connectors.voice import VoiceInput, engines  # noqa: E402
 from connectors.voice.audio import SAMPLE_RATE, AudioRejected, decode, wav_bytes  # noqa: E402
 from connectors.voice.channel import NOT_CAUGHT, spoken_text  # noqa: E402
@@ -316,7 +317,7 @@ class FakeVoice:
 
 
 def channel(heard: str = "", tts_fails: bool = False) -> VoiceInput:
-    voice = VoiceInput(secret=b"s")
+    voice = VoiceInput(authenticator=Authenticator(secret=b"s"))
     voice.stt_workers = [engines.Worker(FakeSpeech(heard))]
     voice.tts_workers = [engines.Worker(FakeVoice(tts_fails))]
     return voice
