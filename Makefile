@@ -14,9 +14,10 @@ help:
 	@echo "make bench  measure latency, throughput and memory"
 	@echo "make setup  create both Python environments"
 
-setup: system-packages $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
+setup: system-packages $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed node_modules/.installed
 
-# Speech synthesis for the voice channel (Debian packages; apt-get only when missing).
+# Speech synthesis for the voice channel and Chromium for the browser tests
+# (Debian packages; apt-get only when missing).
 system-packages:
 	@scripts/system-packages.sh
 
@@ -35,6 +36,13 @@ $(ACTIONS_VENV)/.installed: requirements/actions.txt scripts/find-python.sh
 	@echo "Installing the action server environment..."
 	$(ACTIONS_VENV)/bin/pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
 	$(ACTIONS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/actions.txt
+	@touch $@
+
+# The web chat's browser libraries (socket.io-client, rasa-webchat), served by
+# the Rasa server from node_modules/: nothing is fetched from the internet at run time.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is missing (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 run: setup

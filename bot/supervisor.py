@@ -186,8 +186,8 @@ def rasa_server(settings: Settings, model_path: Path) -> Service:
             "--interface",
             "127.0.0.1",
             "--enable-api",
-            "--auth-token",
-            settings.rasa_api_token(),
+            # one argument: a token_urlsafe token may start with "-"
+            f"--auth-token={settings.rasa_api_token()}",
             "--credentials",
             "credentials.yml",
             "--endpoints",

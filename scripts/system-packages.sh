@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Install the Debian packages the voice channel needs, when any is missing:
+# Install the Debian packages the assistant and its tests need, when any is missing:
 #   libespeak-ng1  the speech synthesiser pyttsx3 drives (the reply audio)
 #   espeak-ng      its command line, which the tests use to synthesise questions
 #   libportaudio2  microphone access for `python -m bot voice --live`
+#   chromium       the browser tests' browser (Playwright drives it; it never downloads one)
 # PyAV bundles its own decoders, so no ffmpeg. Runs `apt-get update` only when
 # the package lists do not know a package (a fresh image has empty lists).
 set -euo pipefail
 
-packages=(libespeak-ng1 espeak-ng libportaudio2)
+packages=(libespeak-ng1 espeak-ng libportaudio2 chromium)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
@@ -22,7 +23,7 @@ done
 fail() {
   cat >&2 <<MSG
 error: could not install the system packages ${missing[*]}: $1
-They are needed for the voice channel (speech synthesis) and its tests.
+They are needed for the voice channel (speech synthesis) and the tests.
 Install them yourself, e.g. \`sudo apt-get install ${missing[*]}\`, then run make again.
 MSG
   exit 1

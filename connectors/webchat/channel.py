@@ -49,6 +49,8 @@ VENDOR_PACKAGES = {"socket.io-client": "dist", "rasa-webchat": "lib"}
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_MESSAGE_CHARS = 2000
 UNREACHABLE = "I can't reach the ERP right now. Please try again in a moment."
+# what our own page names itself in session_request; any other client gets Rasa's shapes
+OUR_CLIENT = "erp-webchat"
 
 
 class SocketBlueprint(Blueprint):
@@ -75,6 +77,13 @@ def page_context(custom: Any) -> dict[str, str]:
         if isinstance(value, str) and value and len(value) <= limit:
             context[key] = value
     return context
+
+
+def rasa_shape(message: dict[str, Any]) -> dict[str, Any] | None:
+    """A bot message as Rasa's own Socket.IO channel sends it: rasa-webchat
+    drops a message with any other key (our ids, numbers and stream ids)."""
+    shaped = {k: message[k] for k in ("text", "quick_replies", "attachment") if k in message}
+    return shaped if shaped.get("text") or shaped.get("attachment") else None
 
 
 class Refused(Exception):
@@ -304,6 +313,10 @@ class WebChatInput(InputChannel):
         async def disconnect(sid: str) -> None:
             for sockets in self.sockets_of_session.values():
                 sockets.discard(sid)
+            state = await sio.get_session(sid)
+            if state.get("session_id"):
+                conversation_id = f"{state['identity'].user}:{state['session_id']}"
+                self.conversations.get(conversation_id).plain_sockets.discard(sid)
 
         @sio.on("session_request")
         async def session_request(sid: str, data: Any) -> None:
@@ -315,13 +328,18 @@ class WebChatInput(InputChannel):
             conversation_id = f"{state['identity'].user}:{session_id}"
             state["session_id"] = session_id
             await sio.save_session(sid, state)
+            conversation = self.conversations.get(conversation_id)
+            plain = data.get("client") != OUR_CLIENT
+            if plain:
+                conversation.plain_sockets.add(sid)
             await sio.enter_room(sid, conversation_id)
             await sio.emit("session_confirm", {"session_id": session_id}, room=sid)
             last_seq = data.get("last_seq")
             if isinstance(last_seq, int) and last_seq >= 0:
-                conversation = self.conversations.get(conversation_id)
                 for event, payload in conversation.missed(last_seq):
-                    await sio.emit(event, payload, room=sid)
+                    shaped = rasa_shape(payload) if plain and event == "bot_uttered" else payload
+                    if shaped is not None and (event == "bot_uttered" or not plain):
+                        await sio.emit(event, shaped, room=sid)
 
         @sio.on("user_uttered")
         async def user_uttered(sid: str, data: Any) -> None:
@@ -371,7 +389,12 @@ class WebChatInput(InputChannel):
             return
 
         async def emit(event: str, payload: dict[str, Any]) -> None:
-            await sio.emit(event, conversation.record(event, payload), room=room)
+            numbered = conversation.record(event, payload)
+            plain = list(conversation.plain_sockets)
+            await sio.emit(event, numbered, room=room, skip_sid=plain or None)
+            shaped = rasa_shape(numbered) if event == "bot_uttered" else None
+            for socket_id in plain if shaped else []:
+                await sio.emit(event, shaped, to=socket_id)
 
         echo_id = client_id if isinstance(client_id, str) and client_id else uuid.uuid4().hex
         await emit("user_echo", {"id": echo_id, "text": text.strip(), "client_id": client_id})

@@ -28,6 +28,8 @@ class Conversation:
         default_factory=lambda: deque(maxlen=REPLAY_EVENTS)
     )
     client_ids: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    # sockets of clients that only know Rasa's message shapes (rasa-webchat)
+    plain_sockets: set[str] = field(default_factory=set)
 
     def record(self, event: str, data: dict[str, Any]) -> dict[str, Any]:
         """Number an outgoing event and keep it for replay."""

@@ -1,6 +1,6 @@
 """Browser tests of the web chat: Debian's Chromium driven by Playwright, against the real stack.
 
-Chromium comes from the distribution (`tests/browser/install-chromium.sh`), never
+Chromium comes from the distribution (`make setup` installs Debian's chromium), never
 from a download of Playwright's own; the Socket.IO client and rasa-webchat come
 from `npm ci`. Screenshots are kept under var/test/artifacts/browser/.
 """
@@ -80,7 +80,7 @@ def spoken_wav(path: Path, text: str) -> Path:
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        raise RuntimeError(f"no Chromium at {CHROMIUM}: run tests/browser/install-chromium.sh")
+        raise RuntimeError(f"no Chromium at {CHROMIUM}: run make setup")
     question = spoken_wav(tmp_path_factory.mktemp("speech") / "question.wav", SPOKEN_QUESTION)
     args = [*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={question}%noloop"]
     with sync_playwright() as playwright:

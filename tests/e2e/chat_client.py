@@ -37,12 +37,16 @@ class ChatClient:
     async def _record(self, event: str, data: Any) -> None:
         self.events.append((event, data))
 
-    async def connect(self, last_seq: int | None = None, query_token: bool = False) -> None:
-        if query_token:  # as rasa-webchat does: it cannot set Socket.IO auth
+    async def connect(self, last_seq: int | None = None, as_rasa_webchat: bool = False) -> None:
+        """As our page connects, or as the rasa-webchat package does: it cannot set
+        Socket.IO auth (the token goes in the URL) and knows only Rasa's shapes."""
+        if as_rasa_webchat:
             await self.sio.connect(f"{self.url}?token={self.token}", transports=["websocket"])
         else:
             await self.sio.connect(self.url, auth={"token": self.token}, transports=["websocket"])
         request: dict[str, Any] = {"session_id": self.session_id}
+        if not as_rasa_webchat:
+            request["client"] = "erp-webchat"
         if last_seq is not None:
             request["last_seq"] = last_seq
         await self.sio.emit("session_request", request)

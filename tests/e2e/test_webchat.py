@@ -92,7 +92,8 @@ async def test_a_read_question_gets_its_table_or_chart_in_order(stack: RunningSt
         assert kinds.index("user_echo") < kinds.index("bot_uttered")
         seqs = [d["seq"] for e, d in client.events if e in ("user_echo", "bot_uttered")]
         assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
-        assert client.of("alerts") and isinstance(client.of("alerts")[-1]["unread"], int)
+        await client.wait_for(lambda: client.of("alerts"), timeout=10)  # sent after the turn
+        assert isinstance(client.of("alerts")[-1]["unread"], int)
     finally:
         await client.close()
 
@@ -233,20 +234,30 @@ async def test_signing_out_ends_the_session_everywhere(stack: RunningStack) -> N
 
 
 async def test_the_rasa_webchat_protocol(stack: RunningStack) -> None:
-    """What the rasa-webchat package sends: token in the URL, plain events, customData."""
-    client = ChatClient(stack, sign_in(stack, "padma.finance"))
-    await client.connect(query_token=True)
+    """What the rasa-webchat package sends and can show: token in the URL, plain
+    events, customData; replies in Rasa's own shape, while our page in the same
+    conversation gets its numbered events."""
+    token = sign_in(stack, "padma.finance")
+    widget = ChatClient(stack, token)
+    await widget.connect(as_rasa_webchat=True)
+    page = ChatClient(stack, token, session_id=widget.session_id)
+    await page.connect()
     try:
-        [confirm] = client.of("session_confirm")
-        assert confirm["session_id"] == client.session_id
-        await client.sio.emit(
+        [confirm] = widget.of("session_confirm")
+        assert confirm["session_id"] == widget.session_id
+        await widget.sio.emit(
             "user_uttered",
-            {"message": "hello", "customData": {"language": "en"}, "session_id": client.session_id},
+            {"message": "hello", "customData": {"language": "en"}, "session_id": widget.session_id},
         )
-        await client.wait_for(lambda: client.of("bot_uttered"))
-        assert client.of("bot_uttered")[0]["text"]
+        await widget.wait_for(lambda: widget.of("bot_uttered"))
+        await page.wait_for(lambda: page.of("bot_uttered"))
+        plain = widget.of("bot_uttered")[0]
+        assert plain["text"] and set(plain) <= {"text", "quick_replies", "attachment"}
+        numbered = page.of("bot_uttered")[0]
+        assert numbered["text"] == plain["text"] and {"id", "seq"} <= set(numbered)
     finally:
-        await client.close()
+        await widget.close()
+        await page.close()
 
 
 async def test_fifty_clients_at_once_lose_nothing(stack: RunningStack) -> None:
