@@ -47,7 +47,7 @@ VENDOR_FILES = (
 TURN_SECONDS = 60
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """Both servers on a private database (the tests confirm writes), with the knowledge index.
 
@@ -77,7 +77,7 @@ def spoken_wav(path: Path, text: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         raise RuntimeError(f"no Chromium at {CHROMIUM}: run make setup")

@@ -24,7 +24,33 @@ pytestmark = pytest.mark.e2e
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     var_dir: Path = tmp_path_factory.mktemp("writes-stack")
     with running_stack(var_dir, {"ERP_WRITES_PER_MINUTE": "50"}, seed_scale=0.3) as running:
+        ensure_pending(running, "purchasing_approver", 8)
         yield running
+
+
+def ensure_pending(stack: RunningStack, role: str, wanted: int) -> None:
+    """Enough orders waiting for `role`: the demo data leaves only a few pending, how
+    many depends on the date it is generated for, and these tests approve several.
+    The newest approved (not yet received) orders of that band go back to waiting."""
+    missing = wanted - len(pending_orders(stack, role))
+    if missing <= 0:
+        return
+    query(
+        stack,
+        """
+        UPDATE purchase_orders SET status = 'pending_approval' WHERE id IN (
+            SELECT po.id FROM purchase_orders po
+            JOIN roles r ON r.id = po.approver_role_id
+            JOIN companies c ON c.id = po.company_id
+            JOIN users u ON u.id = po.created_by
+            WHERE po.status = 'approved' AND r.code = :role AND c.code = 'padma'
+              AND u.username NOT IN ('padma.approver', 'padma.admin')
+            ORDER BY po.order_date DESC, po.id DESC LIMIT :missing)
+        """,
+        role=role,
+        missing=missing,
+    )
+    assert len(pending_orders(stack, role)) >= wanted
 
 
 def pending_orders(stack: RunningStack, role: str, company: str = "padma") -> list[str]:
