@@ -117,12 +117,9 @@ function threeSignificant(x) {
 }
 
 /** Axis amounts: "4.5L", "1.23Cr" for taka, "12.5K", "1.2M" otherwise, with the symbol. */
-export function formatCompact(value, currency) {
-  const code = (currency || "").trim().toUpperCase();
-  const x = Number(value);
-  if (!Number.isFinite(x)) return String(value ?? "");
-  const magnitude = Math.abs(x);
-  const scales = SOUTH_ASIAN.has(code)
+/** Short-number units, largest first: lakh and crore where the currency's readers use them. */
+function scalesFor(code) {
+  return SOUTH_ASIAN.has(code)
     ? [
         [1e7, "Cr"],
         [1e5, "L"],
@@ -134,6 +131,14 @@ export function formatCompact(value, currency) {
         [1e6, "M"],
         [1e3, "K"],
       ];
+}
+
+export function formatCompact(value, currency) {
+  const code = (currency || "").trim().toUpperCase();
+  const x = Number(value);
+  if (!Number.isFinite(x)) return String(value ?? "");
+  const magnitude = Math.abs(x);
+  const scales = scalesFor(code);
   let text = threeSignificant(magnitude);
   for (const [threshold, suffix] of scales) {
     if (magnitude >= threshold) {
@@ -151,18 +156,7 @@ export function formatCompact(value, currency) {
 export function formatAxis(ticks, currency) {
   const code = (currency || "").trim().toUpperCase();
   const largest = Math.max(0, ...ticks.map((t) => Math.abs(t)));
-  const scales = SOUTH_ASIAN.has(code)
-    ? [
-        [1e7, "Cr"],
-        [1e5, "L"],
-        [1e3, "K"],
-      ]
-    : [
-        [1e12, "T"],
-        [1e9, "B"],
-        [1e6, "M"],
-        [1e3, "K"],
-      ];
+  const scales = scalesFor(code);
   const [scale, suffix] = scales.find(([threshold]) => largest >= threshold) || [1, ""];
   const symbol = SYMBOLS[code] || "";
   return ticks.map((tick) => {
