@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -41,6 +41,7 @@ from connectors.metrics import MESSAGE_SECONDS, REQUESTS, VOICE_SECONDS
 from connectors.voice import engines
 from connectors.voice.audio import Audio, AudioRejected, decode
 from connectors.voice.spoken import normalise, speakable
+from connectors.webchat.messages import IdentifiedCollector
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ class VoiceInput(AuthenticatedRestInput):
         if not re.search(r"\w", message):
             replies = [{"recipient_id": sender, "text": NOT_CAUGHT}]
         else:
-            collector = CollectingOutputChannel()
+            collector = IdentifiedCollector()
             await on_new_message(
                 UserMessage(
                     message,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import OutputChannel
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -62,6 +62,16 @@ class WebChatOutput(OutputChannel):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text, **kwargs})
+
+
+class IdentifiedCollector(CollectingOutputChannel):
+    """Collects replies for an HTTP answer, each with the id feedback names it by."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        before = len(self.messages)
+        await super().send_response(recipient_id, dict(message))  # it pops what it sends
+        for collected in self.messages[before:]:
+            collected["id"] = message_id(message.get("timestamp"))
 
 
 def history(tracker: DialogueStateTracker) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from bot.config import ROOT
+from tests.e2e.chat_client import sign_in
 from tests.e2e.harness import DEFAULT_VAR_DIR, RunningStack, running_stack, text_of
 from tests.voice.speech import synthesise, transcode
 
@@ -177,3 +178,20 @@ def test_the_voice_client_command(stack: RunningStack, tmp_path: Path) -> None:
     assert "You said:" in printed.stdout and "Cash balance as of" in printed.stdout
     unknown = subprocess.run([*command[:-1], "nobody"], env=env, capture_output=True, text=True)
     assert unknown.returncode != 0 and "nobody" in unknown.stderr
+
+
+def test_a_spoken_reply_can_be_rated_in_the_web_chat(stack: RunningStack) -> None:
+    """Voice and typed turns share the web chat's conversation; replies carry the id
+    feedback names them by."""
+    token = sign_in(stack, USER)
+    reply = ask(stack, synthesise("what's our cash balance"), sender="spoken-chat-01", token=token)
+    assert reply.status_code == 200, reply.text
+    messages = reply.json()["messages"]
+    assert messages and all(m.get("id") for m in messages)
+    rated = httpx.post(
+        f"{stack.settings.rasa_url}/chat/feedback",
+        json={"session_id": "spoken-chat-01", "message_id": messages[0]["id"], "rating": "up"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert rated.status_code == 200, rated.text

@@ -453,6 +453,7 @@ async function sendVoice(audio) {
     for (const message of reply?.messages || []) {
       const node = renderMessage(
         {
+          id: message.id,
           sender: "bot",
           text: message.text,
           buttons: message.buttons || message.quick_replies || [],
