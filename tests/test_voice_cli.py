@@ -6,17 +6,16 @@ tests/e2e/test_voice.py runs it against the real servers.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import sys
 import types
-import wave
 from pathlib import Path
 
 import pytest
 
 from bot import voice
 from bot.config import load_settings
+from tests.voice.speech import pcm_wav
 
 
 def settings_in(tmp_path: Path):
@@ -69,13 +68,7 @@ def test_live_mode_without_portaudio(monkeypatch) -> None:
 
 
 def wav(seconds: float) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(22_050)
-        writer.writeframes(b"\0\0" * int(22_050 * seconds))
-    return out.getvalue()
+    return pcm_wav(b"\0\0" * int(22_050 * seconds), 22_050)
 
 
 def test_the_reply_is_printed_and_saved(tmp_path: Path) -> None:

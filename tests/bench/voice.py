@@ -20,7 +20,7 @@ import httpx
 
 from tests.bench.common import RUN, percentile
 from tests.e2e.harness import RunningStack
-from tests.voice.speech import synthesise
+from tests.voice.speech import pcm_wav, synthesise
 
 QUESTION = "how much do we owe our suppliers this month"
 SECONDS = 3.0
@@ -35,14 +35,7 @@ def three_second_question() -> bytes:
         rate = reader.getframerate()
         frames = reader.readframes(reader.getnframes())
     wanted = int(SECONDS * rate) * 2
-    frames = frames[:wanted] + b"\0" * max(0, wanted - len(frames))
-    out = io.BytesIO()
-    with wave.open(out, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(rate)
-        writer.writeframes(frames)
-    return out.getvalue()
+    return pcm_wav(frames[:wanted] + b"\0" * max(0, wanted - len(frames)), rate)
 
 
 def wait_until_loaded(stack: RunningStack, timeout: float = 120) -> dict[str, Any]:

@@ -26,7 +26,7 @@ import pytest
 from bot.config import ROOT
 from tests.e2e.chat_client import sign_in
 from tests.e2e.harness import DEFAULT_VAR_DIR, RunningStack, running_stack, text_of
-from tests.voice.speech import synthesise, transcode
+from tests.voice.speech import pcm_wav, synthesise, transcode
 
 pytestmark = pytest.mark.e2e
 
@@ -98,13 +98,8 @@ def test_compressed_recordings_are_understood(stack: RunningStack, encoding: str
 
 
 def test_silence_is_not_sent_to_the_assistant(stack: RunningStack) -> None:
-    silence = io.BytesIO()
-    with wave.open(silence, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(16_000)
-        writer.writeframes(b"\0\0" * 32_000)
-    reply = ask(stack, silence.getvalue(), sender="voice-silence")
+    silence = pcm_wav(b"\0\0" * 32_000, 16_000)
+    reply = ask(stack, silence, sender="voice-silence")
     assert reply.status_code == 200
     body = reply.json()
     assert body["transcript"] == "" and "didn't catch that" in text_of(body["messages"])
@@ -138,13 +133,7 @@ def test_malformed_requests_get_clear_errors(
 
 
 def test_too_long_recordings_are_refused(stack: RunningStack) -> None:
-    long_audio = io.BytesIO()
-    with wave.open(long_audio, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(8_000)
-        writer.writeframes(b"\x10\x00" * 8_000 * 40)
-    reply = ask(stack, long_audio.getvalue())
+    reply = ask(stack, pcm_wav(b"\x10\x00" * 8_000 * 40, 8_000))
     assert reply.status_code == 413 and "limit is 30 s" in reply.json()["error"]
     bad_sender = httpx.post(
         voice_url(stack),

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import re
 import time
-import wave
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,7 +39,7 @@ import yaml
 from connectors.voice.audio import Audio, decode
 from connectors.voice.engines import STT_ENGINES, SpeechToText
 from connectors.voice.spoken import DIGITS, TEENS, TENS, normalise
-from tests.voice.speech import VOICES, synthesise
+from tests.voice.speech import VOICES, pcm_wav, synthesise
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_SPEECH = ROOT.parent / "shared" / "eval" / "external" / "speech"
@@ -107,16 +105,6 @@ def wer(pairs: list[tuple[list[str], list[str]]]) -> float:
 # --- material ----------------------------------------------------------------------
 
 
-def _pcm_as_wav(raw: bytes, rate: int) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(rate)
-        writer.writeframes(raw)
-    return out.getvalue()
-
-
 def shared_clips(folder: Path = SHARED_SPEECH) -> list[Clip]:
     """The 15 real recordings, decoded as the channel decodes uploads."""
     clips = []
@@ -124,7 +112,7 @@ def shared_clips(folder: Path = SHARED_SPEECH) -> list[Clip]:
         for row in csv.DictReader(handle):
             data = (folder / row["file"]).read_bytes()
             if row["file"].endswith(".raw"):  # headerless PCM: the channel needs a container
-                data = _pcm_as_wav(data, int(row["sample_rate_hz"]))
+                data = pcm_wav(data, int(row["sample_rate_hz"]))
             clips.append(Clip(row["file"], decode(data, MAX_SECONDS), row["text"]))
     return clips
 

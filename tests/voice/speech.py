@@ -42,6 +42,17 @@ def synthesise(text: str, voice: str = VOICES[0], rate: int = RATE) -> bytes:
     ).stdout
 
 
+def pcm_wav(frames: bytes, rate: int) -> bytes:
+    """16-bit mono PCM frames as a WAV file."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(rate)
+        writer.writeframes(frames)
+    return out.getvalue()
+
+
 def wav_seconds(data: bytes) -> float:
     """Length of a PCM WAV; from its size, since espeak-ng's --stdout header has none."""
     with wave.open(io.BytesIO(data)) as reader:
