@@ -27,7 +27,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.auth import Identity, verify_stream_chunk
-from bot.config import load_settings
 from connectors.identity import Authenticator, NotSignedIn
 from connectors.metrics import MESSAGE_SECONDS, REQUESTS
 from connectors.streaming import (
@@ -37,6 +36,7 @@ from connectors.streaming import (
     relay_while,
     shared_relay,
     sse,
+    stream_callback_url,
 )
 
 log = logging.getLogger(__name__)
@@ -124,9 +124,6 @@ class AuthenticatedRestInput(InputChannel):
         )
         return sender, message
 
-    def stream_callback(self) -> str:
-        return f"{load_settings().rasa_url}/webhooks/{self.name()}/stream/tokens"
-
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("erp_webhook", __name__)
 
@@ -158,7 +155,7 @@ class AuthenticatedRestInput(InputChannel):
             except StreamClosed:
                 return response.json({"error": "Too many answers at once; retry."}, status=503)
             try:
-                stream = {"id": stream_id, "callback": self.stream_callback()}
+                stream = {"id": stream_id, "callback": stream_callback_url()}
                 sender, message = await self.user_message(request, collector, stream)
             except RequestError as error:
                 self.relay.close(stream_id)

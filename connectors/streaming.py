@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
 
+from bot.config import load_settings
+
 MAX_OPEN_STREAMS = 1000
 MAX_CHUNK_CHARS = 4000
 
@@ -71,6 +73,13 @@ def parse_chunk(body: Any) -> tuple[str, str]:
 def sse(event: str, data: Any) -> str:
     """One server-sent event."""
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@lru_cache(maxsize=1)
+def stream_callback_url() -> str:
+    """Where the action server posts a stream's chunks: the HTTP channel's route,
+    which feeds the shared relay for every channel of this process."""
+    return f"{load_settings().rasa_url}/webhooks/erp/stream/tokens"
 
 
 @lru_cache(maxsize=1)

@@ -28,11 +28,10 @@ from sanic.request import Request
 from socketio import AsyncServer
 
 from bot.auth import Identity
-from bot.config import load_settings
 from connectors.backend import BackendRefused, BackendUnavailable, ERPBackend
 from connectors.identity import Authenticator, NotSignedIn
 from connectors.metrics import MESSAGE_SECONDS
-from connectors.streaming import StreamClosed, relay_while, shared_relay
+from connectors.streaming import StreamClosed, relay_while, shared_relay, stream_callback_url
 from connectors.webchat.conversations import Conversation, Conversations
 from connectors.webchat.messages import WebChatOutput
 from connectors.webchat.routes import SESSION_ID, UNREACHABLE, add_http_routes
@@ -142,9 +141,14 @@ class WebChatInput(InputChannel):
 
         @sio.on("disconnect")
         async def disconnect(sid: str) -> None:
-            for sockets in self.sockets_of_session.values():
-                sockets.discard(sid)
             state = await sio.get_session(sid)
+            identity = state.get("identity")
+            session = identity.session if identity else None
+            sockets = self.sockets_of_session.get(session) if session else None
+            if sockets is not None:
+                sockets.discard(sid)
+                if not sockets:  # a finished session leaves nothing behind
+                    del self.sockets_of_session[session]
             if state.get("session_id"):
                 conversation_id = f"{state['identity'].user}:{state['session_id']}"
                 self.conversations.get(conversation_id).plain_sockets.discard(sid)
@@ -240,7 +244,7 @@ class WebChatInput(InputChannel):
         except StreamClosed:
             stream_id = None
         if stream_id:
-            metadata["stream"] = {"id": stream_id, "callback": self.stream_callback()}
+            metadata["stream"] = {"id": stream_id, "callback": stream_callback_url()}
         message = UserMessage(
             text.strip(), output, room, input_channel=self.name(), metadata=metadata
         )
@@ -270,7 +274,3 @@ class WebChatInput(InputChannel):
         except (BackendRefused, BackendUnavailable):
             return  # the badge keeps its last count; the next poll retries
         await sio.emit("alerts", {"unread": unread}, room=room)
-
-    def stream_callback(self) -> str:
-        # the HTTP channel's route feeds the shared relay for every channel
-        return f"{load_settings().rasa_url}/webhooks/erp/stream/tokens"
