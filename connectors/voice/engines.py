@@ -16,15 +16,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import logging
 import os
 import tempfile
 import threading
+import wave
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from connectors.voice.audio import Audio
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -203,6 +207,17 @@ class Pyttsx3:
         self._engine = engine
 
     def synthesise(self, text: str) -> bytes:
+        # espeak-ng now and then writes a header and no samples (seen under load,
+        # about once in a few hundred replies); a second try has always had sound
+        for _ in range(3):
+            audio = self._synthesise_once(text)
+            with wave.open(io.BytesIO(audio)) as reader:
+                if reader.getnframes() > 0:
+                    return audio
+            log.warning("espeak-ng wrote an empty reply; synthesising it again")
+        raise RuntimeError("espeak-ng produced only empty audio")
+
+    def _synthesise_once(self, text: str) -> bytes:
         with tempfile.TemporaryDirectory(prefix="voice-") as directory:
             path = Path(directory) / "reply.wav"
             self._finished.clear()
