@@ -1,0 +1,1 @@
+"""The studio's HTTP API, one module per area (docs/STUDIO.md)."""
