@@ -19,7 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.erp.accounts import AccountService, BadFeedback, SignInRefused
-from actions.erp.errors import NotAuthenticated
+from actions.erp.errors import NotAuthenticated, PermissionDenied
 from actions.handlers.common import get_service
 from bot.auth import internal_key
 from bot.config import load_settings
@@ -112,6 +112,33 @@ def build_blueprint() -> Blueprint:
         except NotAuthenticated as problem:
             return error(403, str(problem))
         return response.json({"ok": True})
+
+    @internal.get("/feedback")
+    async def feedback_for_review(request: Request) -> HTTPResponse:
+        reviewer, company = request.args.get("reviewer"), request.args.get("company")
+        if not reviewer or not company:
+            return error(400, "'reviewer' and 'company' are required")
+        try:
+            limit = int(request.args.get("limit", "50"))
+            offset = int(request.args.get("offset", "0"))
+        except ValueError:
+            return error(400, "'limit' and 'offset' must be whole numbers")
+        if not 1 <= limit <= 5000 or offset < 0:
+            return error(400, "'limit' must be 1-5000 and 'offset' at least 0")
+        try:
+            total, items = await asyncio.to_thread(
+                get_accounts().feedback_for_review,
+                reviewer,
+                company,
+                request.args.get("rating") or None,
+                limit,
+                offset,
+            )
+        except BadFeedback as problem:
+            return error(400, str(problem))
+        except (NotAuthenticated, PermissionDenied) as problem:
+            return error(403, str(problem))
+        return response.json({"total": total, "items": items})
 
     @internal.get("/alerts/unread")
     async def unread_alerts(request: Request) -> HTTPResponse:

@@ -33,6 +33,8 @@ class Settings:
     # how long a read-back summary can be confirmed, and writes per user per minute
     confirmation_ttl_seconds: int = 300
     writes_per_minute: int = 20
+    # the Rasa project the training studio edits; None: this repository
+    studio_workspace: Path | None = None
 
     @property
     def models_dir(self) -> Path:
@@ -117,6 +119,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         kb_store_url=_kb_store_url(env),
         confirmation_ttl_seconds=_positive_int(env, "ERP_CONFIRMATION_TTL_SECONDS", 300),
         writes_per_minute=_positive_int(env, "ERP_WRITES_PER_MINUTE", 20),
+        studio_workspace=Path(env["STUDIO_WORKSPACE"]) if env.get("STUDIO_WORKSPACE") else None,
     )
 
 

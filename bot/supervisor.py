@@ -150,6 +150,10 @@ def base_environment(settings: Settings) -> dict[str, str]:
         env["LLM_MODEL_PATH"] = settings.llm_model_path
     else:
         env.pop("LLM_MODEL_PATH", None)
+    if settings.studio_workspace:
+        env["STUDIO_WORKSPACE"] = str(settings.studio_workspace)
+    else:
+        env.pop("STUDIO_WORKSPACE", None)
     return env
 
 

@@ -72,6 +72,14 @@ class ERPBackend:
     async def feedback(self, **fields: str) -> None:
         await self._call("POST", "/internal/feedback", json=fields)
 
+    async def feedback_for_review(
+        self, reviewer: str, company: str, rating: str | None, limit: int, offset: int
+    ) -> dict[str, Any]:
+        params = {"reviewer": reviewer, "company": company, "limit": limit, "offset": offset}
+        if rating:
+            params["rating"] = rating
+        return await self._call("GET", "/internal/feedback", params=params)
+
     async def unread_alerts(self, user: str, company: str) -> int:
         body = await self._call(
             "GET", "/internal/alerts/unread", params={"user": user, "company": company}

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from actions.erp.accounts import MAX_FAILURES, AccountService, BadFeedback, SignInRefused
 from actions.erp.db import read_session
+from actions.erp.errors import NotAuthenticated, PermissionDenied
 from actions.erp.models import MessageFeedback, SignInFailure, WebSession
 from actions.erp.seed import demo_users
 
@@ -82,3 +83,26 @@ def test_feedback_is_one_rating_per_message_and_user(writable_url: str) -> None:
         accounts.record_feedback("padma.sales", "padma", conversation, "1.5", "up")
     with pytest.raises(BadFeedback, match="'up' or 'down'"):
         accounts.record_feedback("padma.finance", "padma", conversation, "1.5", "meh")
+
+
+def test_trainers_review_their_own_companys_feedback_only(writable_url: str) -> None:
+    accounts = AccountService(writable_url)
+    accounts.record_feedback("padma.finance", "padma", "padma.finance:aaaaaaaa", "1.1", "down", "A")
+    accounts.record_feedback("padma.sales", "padma", "padma.sales:bbbbbbbb", "2.2", "up", "B")
+    accounts.record_feedback(
+        "northwind.finance", "northwind", "northwind.finance:cccccccc", "3.3", "down", "C"
+    )
+    total, items = accounts.feedback_for_review("padma.trainer", "padma")
+    assert total == 2 and {i["message_text"] for i in items} == {"A", "B"}
+    total, items = accounts.feedback_for_review("padma.trainer", "padma", rating="down")
+    assert total == 1 and items[0]["conversation_id"] == "padma.finance:aaaaaaaa"
+    assert items[0]["user"] == "padma.finance"
+    total, items = accounts.feedback_for_review("padma.admin", "padma", limit=1, offset=1)
+    assert total == 2 and len(items) == 1
+
+    with pytest.raises(PermissionDenied):  # a finance manager is not a trainer
+        accounts.feedback_for_review("padma.finance", "padma")
+    with pytest.raises(NotAuthenticated):  # nor is anyone of another company
+        accounts.feedback_for_review("padma.trainer", "northwind")
+    with pytest.raises(BadFeedback):
+        accounts.feedback_for_review("padma.trainer", "padma", rating="meh")

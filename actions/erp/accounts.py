@@ -174,6 +174,46 @@ class AccountService:
                 existing.rating = rating
                 existing.updated_at = now
 
+    def feedback_for_review(
+        self,
+        reviewer: str,
+        company: str,
+        rating: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[int, list[dict[str, object]]]:
+        """The company's ratings, newest first, for a trainer's review queue."""
+        if rating is not None and rating not in RATINGS:
+            raise BadFeedback("rating must be 'up' or 'down'")
+        with read_session(self.database_url) as session:
+            actor = load_actor(session, reviewer, company)
+            actor.require("studio.use")
+            query = (
+                select(MessageFeedback, User.username)
+                .join(User, User.id == MessageFeedback.user_id)
+                .where(MessageFeedback.company_id == actor.company_id)
+            )
+            if rating is not None:
+                query = query.where(MessageFeedback.rating == rating)
+            total = session.scalar(select(func.count()).select_from(query.subquery()))
+            rows = session.execute(
+                query.order_by(MessageFeedback.updated_at.desc(), MessageFeedback.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        return int(total or 0), [
+            {
+                "conversation_id": row.conversation_id,
+                "message_id": row.message_id,
+                "rating": row.rating,
+                "message_text": row.message_text,
+                "user": username,
+                "created_at": row.created_at.isoformat() + "Z",
+                "updated_at": row.updated_at.isoformat() + "Z",
+            }
+            for row, username in rows
+        ]
+
 
 def _info(row: WebSession, actor: Actor) -> SessionInfo:
     return SessionInfo(

@@ -21,14 +21,22 @@ from bot.config import load_settings
 from bot.studio.context import Studio
 from bot.studio.http import Refused
 from bot.studio.rasa_api import RasaUnavailable
-from bot.studio.routes import conversations, interactive, nlu, stories, training
+from bot.studio.routes import (
+    conversations,
+    feedback,
+    inbox,
+    interactive,
+    nlu,
+    stories,
+    training,
+)
 from connectors.backend import BackendRefused, BackendUnavailable
 from connectors.identity import Authenticator, NotSignedIn
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-ROUTE_MODULES = (conversations, nlu, stories, training, interactive)
+ROUTE_MODULES = (conversations, inbox, nlu, stories, training, interactive, feedback)
 
 
 class StudioInput(InputChannel):
@@ -42,12 +50,13 @@ class StudioInput(InputChannel):
 
     def __init__(self, authenticator: Authenticator | None = None) -> None:
         self.studio = Studio(load_settings(), authenticator or Authenticator())
+        self.studio.workspace  # noqa: B018  (a wrong STUDIO_WORKSPACE stops the start-up)
 
     def url_prefix(self) -> str:
         return "/"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        studio = Blueprint("studio", __name__)
+        studio = Blueprint("studio")
         add_page_routes(studio)
 
         @studio.exception(Refused, NotSignedIn, BackendRefused, RasaUnavailable)

@@ -1,20 +1,32 @@
 """Everything a studio route needs, created once per Rasa server.
 
-Parts that need the running server (its tracker store, its event loop) are
-created on first use, never at import.
+Parts that need the running server (its tracker store database, its event
+loop) are created on first use, never at import; those that block are
+first touched inside `Studio.blocking`.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
 
 from bot.auth import Identity
 from bot.config import Settings
+from bot.studio.conversations import ConversationIndex
 from bot.studio.http import trainer
+from bot.studio.interactive import InteractiveSessions
+from bot.studio.marks import MarkStore
 from bot.studio.rasa_api import RasaAPI
+from bot.studio.texts import TrainingTexts
 from bot.studio.workspace import Workspace, workspace_for
+from connectors.backend import ERPBackend
 from connectors.identity import Authenticator
+
+T = TypeVar("T")
 
 
 class Studio:
@@ -25,6 +37,10 @@ class Studio:
     async def trainer(self, request: Any) -> Identity:
         return await trainer(request, self.authenticator)
 
+    async def blocking(self, work: Callable[..., T], *args: Any) -> T:
+        """Run database and file work off the event loop."""
+        return await asyncio.to_thread(work, *args)
+
     @cached_property
     def workspace(self) -> Workspace:
         return workspace_for(self.settings)
@@ -32,3 +48,39 @@ class Studio:
     @cached_property
     def rasa(self) -> RasaAPI:
         return RasaAPI(self.settings.rasa_url, self.settings.rasa_api_token())
+
+    @cached_property
+    def interactive(self) -> InteractiveSessions:
+        return InteractiveSessions(self.rasa)
+
+    @property
+    def backend(self) -> ERPBackend:
+        return self.authenticator.backend
+
+    @cached_property
+    def tracker_engine(self) -> sa.engine.Engine:
+        # the database Rasa's SQL tracker store writes (endpoints.yml)
+        url = self.settings.tracker_store_url.replace("postgres://", "postgresql://", 1)
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        if url.startswith("sqlite"):
+            options["connect_args"] = {"timeout": 30}
+        return sa.create_engine(url, **options)
+
+    @cached_property
+    def index(self) -> ConversationIndex:
+        return ConversationIndex(self.tracker_engine)
+
+    @cached_property
+    def marks(self) -> MarkStore:
+        return MarkStore(self.tracker_engine)
+
+    @cached_property
+    def training_texts(self) -> TrainingTexts:
+        return TrainingTexts(self.workspace.nlu_dir)
+
+    async def inbox_accepted(self, identity: Identity, entry_ids: list[str]) -> None:
+        """Examples saved from the NLU inbox leave it."""
+        if entry_ids:
+            await self.blocking(
+                lambda: self.marks.decide(identity.company, entry_ids, "accepted", identity.user)
+            )

@@ -8,7 +8,6 @@ comes from the repository.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,10 +61,9 @@ class Workspace:
         return ROOT
 
 
-def workspace_for(settings: Settings, env: dict[str, str] | None = None) -> Workspace:
-    env = dict(os.environ if env is None else env)
-    raw = env.get("STUDIO_WORKSPACE")
-    root = Path(raw).expanduser().resolve() if raw else settings.root
+def workspace_for(settings: Settings) -> Workspace:
+    raw = settings.studio_workspace
+    root = raw.expanduser().resolve() if raw else settings.root
     if not (root / "domain.yml").is_file() or not (root / "data").is_dir():
         raise SystemExit(f"STUDIO_WORKSPACE={root} is not a Rasa project (no domain.yml or data/).")
     return Workspace(root=root, state_dir=settings.var_dir / "studio")
