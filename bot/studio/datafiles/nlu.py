@@ -8,6 +8,7 @@ edited file is read back with Rasa's own reader before anyone sees the diff.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
@@ -46,7 +47,10 @@ def nlu_files(root: Path) -> dict[str, str]:
     return {path.relative_to(root).as_posix(): path.read_bytes().decode("utf-8") for path in found}
 
 
+@lru_cache(maxsize=64)
 def read_nlu(path: str, text: str) -> TrainingData:
+    """Rasa's reading of one NLU file. Cached by content: a preview and its save read the
+    same unchanged files again (callers only read the result, never change it)."""
     reader = RasaYAMLReader()
     reader.filename = path
     try:
