@@ -126,9 +126,7 @@ class DataFiles:
 
     def _story_preview(self, kind: str, yaml: str, responses: dict[str, str]) -> StoryPreview:
         domain_text = read_text(self.workspace.domain_path)
-        request = stories.read_request(
-            kind, yaml, domain_edits.load_domain(domain_text), responses
-        )
+        request = stories.read_request(kind, yaml, domain_edits.load_domain(domain_text), responses)
         taken = sorted(set(request.names) & stories.existing_story_names(self.root))
         if taken:
             raise NameTaken(f"A story named {', '.join(map(repr, taken))} already exists.")
@@ -159,5 +157,3 @@ def _names(entries: object) -> list[str]:
         elif isinstance(entry, dict):
             names.extend(str(key) for key in entry)
     return names
-
-

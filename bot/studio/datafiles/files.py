@@ -143,7 +143,8 @@ def commit(
         )
         if stale:
             raise Conflict(
-                f"{', '.join(stale)} changed since the preview; review the new diff and save again.",
+                f"{', '.join(stale)} changed since the preview; "
+                "review the new diff and save again.",
                 changes,
             )
         write_all(root, changes)
@@ -171,4 +172,6 @@ def write_all(root: Path, changes: list[Change]) -> None:
                 atomic_write(path, before)
         if isinstance(error, WriteFailed):
             raise
-        raise WriteFailed(f"Could not write the training data ({error}); nothing was changed.") from error
+        raise WriteFailed(
+            f"Could not write the training data ({error}); nothing was changed."
+        ) from error

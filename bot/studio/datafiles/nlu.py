@@ -43,7 +43,9 @@ class NLUPlan:
 
 def nlu_files(root: Path) -> dict[str, str]:
     """Every NLU file under data/nlu/, by path relative to root, in a stable order."""
-    found = sorted({*(root / "data" / "nlu").rglob("*.yml"), *(root / "data" / "nlu").rglob("*.yaml")})
+    found = sorted(
+        {*(root / "data" / "nlu").rglob("*.yml"), *(root / "data" / "nlu").rglob("*.yaml")}
+    )
     return {path.relative_to(root).as_posix(): path.read_bytes().decode("utf-8") for path in found}
 
 
@@ -82,23 +84,32 @@ def plan_examples(root: Path, examples: list[Example]) -> NLUPlan:
         block = blocks[home][example.intent]
         line = f"{' ' * block.indent}- {render(example)}\n"
         insertions.setdefault(home, []).append((block.last, line))
-    texts = {path: (files[path], _inserted(files[path], lines)) for path, lines in insertions.items()}
+    texts = {
+        path: (files[path], _inserted(files[path], lines)) for path, lines in insertions.items()
+    }
     if new_blocks:
         old = files.get(STUDIO_NLU, "")
-        texts[STUDIO_NLU] = (old, _with_new_blocks(texts.get(STUDIO_NLU, (old, old))[1], new_blocks))
+        texts[STUDIO_NLU] = (
+            old,
+            _with_new_blocks(texts.get(STUDIO_NLU, (old, old))[1], new_blocks),
+        )
     for path, (old, new) in texts.items():
         _check_read_back(path, old, new, [e for e in added if _lands_in(e, path, files, blocks)])
     return NLUPlan(texts=dict(sorted(texts.items())), added=added, skipped=skipped)
 
 
-def _new_examples(examples: list[Example], known: dict[str, str]) -> tuple[list[Example], list[Skipped]]:
+def _new_examples(
+    examples: list[Example], known: dict[str, str]
+) -> tuple[list[Example], list[Skipped]]:
     added: list[Example] = []
     skipped: list[Skipped] = []
     in_request: set[str] = set()
     for example in examples:
         key = normalised(example.text)
         if key in known:
-            skipped.append(Skipped(example.text, f"already in the training data (intent {known[key]})"))
+            skipped.append(
+                Skipped(example.text, f"already in the training data (intent {known[key]})")
+            )
         elif key in in_request:
             skipped.append(Skipped(example.text, "the same text is already in this request"))
         else:
@@ -147,12 +158,17 @@ def _check_read_back(path: str, old: str, new: str, examples: list[Example]) -> 
     after = [_as_tuple_message(m) for m in read_nlu(path, new).training_examples]
     expected = before + [_as_tuple_example(e) for e in examples]
     if sorted(after, key=repr) != sorted(expected, key=repr):
-        raise Invalid(f"{path}: the new examples would not be read back as given; nothing was saved.")
+        raise Invalid(
+            f"{path}: the new examples would not be read back as given; nothing was saved."
+        )
 
 
-def _as_tuple_message(message) -> tuple:  # noqa: ANN001 - a Rasa Message
+def _as_tuple_message(message) -> tuple:
     entities = tuple(
-        sorted((e["start"], e["end"], e["entity"], str(e["value"])) for e in message.get("entities") or [])
+        sorted(
+            (e["start"], e["end"], e["entity"], str(e["value"]))
+            for e in message.get("entities") or []
+        )
     )
     return (message.get("text"), message.get("intent"), entities)
 
@@ -160,7 +176,12 @@ def _as_tuple_message(message) -> tuple:  # noqa: ANN001 - a Rasa Message
 def _as_tuple_example(example: Example) -> tuple:
     entities = tuple(
         sorted(
-            (s.start, s.end, s.entity, s.value if s.value is not None else example.text[s.start : s.end])
+            (
+                s.start,
+                s.end,
+                s.entity,
+                s.value if s.value is not None else example.text[s.start : s.end],
+            )
             for s in example.entities
         )
     )

@@ -48,12 +48,16 @@ def _examples_block(lines: list[str], intent_line: int, dash: int) -> tuple[int,
             return None  # the item ended before an examples block
         match = EXAMPLES_LINE.match(line)
         if match:
-            return _block_extent(lines, number, len(match.group("indent")), match.group("indicator"))
+            return _block_extent(
+                lines, number, len(match.group("indent")), match.group("indicator")
+            )
         number += 1
     return None
 
 
-def _block_extent(lines: list[str], key_line: int, key_indent: int, indicator: str) -> tuple[int, int]:
+def _block_extent(
+    lines: list[str], key_line: int, key_indent: int, indicator: str
+) -> tuple[int, int]:
     digits = "".join(c for c in indicator if c.isdigit())
     content_indent = key_indent + int(digits) if digits else None
     last = key_line

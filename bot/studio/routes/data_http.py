@@ -3,10 +3,9 @@ calling the (blocking) data files in a thread with their errors as HTTP ones."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
-
-import asyncio
 
 from bot.studio.datafiles import Invalid, NameTaken, WriteFailed
 from bot.studio.http import Refused
@@ -29,7 +28,9 @@ async def in_thread(function: Callable[..., T], *args: Any) -> T:
         raise Refused(500, str(error)) from error
 
 
-def string_map(body: dict[str, Any], name: str, *, max_items: int, max_length: int) -> dict[str, str]:
+def string_map(
+    body: dict[str, Any], name: str, *, max_items: int, max_length: int
+) -> dict[str, str]:
     """An optional {str: str} field of the body (absent → {})."""
     value = body.get(name, {})
     if value is None:
@@ -38,5 +39,7 @@ def string_map(body: dict[str, Any], name: str, *, max_items: int, max_length: i
         raise Refused(400, f"'{name}' must be an object of at most {max_items} strings.")
     for key, item in value.items():
         if not isinstance(item, str) or len(item) > max_length:
-            raise Refused(400, f"'{name}.{key}' must be a string of at most {max_length} characters.")
+            raise Refused(
+                400, f"'{name}.{key}' must be a string of at most {max_length} characters."
+            )
     return dict(value)

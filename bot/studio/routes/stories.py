@@ -27,8 +27,14 @@ def add_routes(studio: Blueprint, context: Studio) -> None:
         await context.trainer(request)
         kind, yaml, responses = story_request(json_body(request, HINT))
         preview = await in_thread(context.data.preview_story, kind, yaml, responses)
-        return response.json({"path": preview.path, "diff": preview.diff, "base": preview.base,
-                              **changes_of(preview)})
+        return response.json(
+            {
+                "path": preview.path,
+                "diff": preview.diff,
+                "base": preview.base,
+                **changes_of(preview),
+            }
+        )
 
     @studio.post("/studio/api/stories", name="studio_stories_save")
     async def story_save(request: Request) -> HTTPResponse:
@@ -42,8 +48,9 @@ def add_routes(studio: Blueprint, context: Studio) -> None:
             saved = await in_thread(context.data.save_story, kind, yaml, responses, base)
         except Conflict as conflict:
             return response.json(conflict_body(conflict), status=409)
-        return response.json({"path": saved.path, "diff": saved.diff, "stories": saved.names,
-                              **changes_of(saved)})
+        return response.json(
+            {"path": saved.path, "diff": saved.diff, "stories": saved.names, **changes_of(saved)}
+        )
 
 
 def story_request(body: dict[str, Any]) -> tuple[str, str, dict[str, str]]:

@@ -20,6 +20,7 @@ from bot.studio.workspace import Workspace  # noqa: E402
 
 PROJECT_FILES = ("domain.yml", "config.yml", "data", "tests/stories")
 _app_numbers = itertools.count()
+_touched_up = False
 
 
 def copy_project(target: Path) -> Path:
@@ -77,6 +78,22 @@ class AsgiClient:
         self.app = app
         self.started = False
 
+    async def _start(self) -> None:
+        # Sanic's TouchUp rewrites its HTTP classes in place, once per process is enough
+        # and a second pass fails (Sanic 21.12), so later apps start without it
+        global _touched_up
+        from sanic import app as sanic_app
+
+        touch_up = sanic_app.TouchUp.__dict__["run"]  # the classmethod itself, to put back
+        if _touched_up:
+            sanic_app.TouchUp.run = staticmethod(lambda _app: None)
+        try:
+            await self.app._startup()
+        finally:
+            sanic_app.TouchUp.run = touch_up
+        _touched_up = True
+        self.started = True
+
     async def request(
         self,
         method: str,
@@ -87,9 +104,10 @@ class AsgiClient:
         token: str | None = None,
     ) -> tuple[int, Any]:
         if not self.started:
-            await self.app._startup()
-            self.started = True
-        body = raw if raw is not None else b"" if json_body is None else json.dumps(json_body).encode()
+            await self._start()
+        body = (
+            raw if raw is not None else b"" if json_body is None else json.dumps(json_body).encode()
+        )
         headers = [(b"host", b"studio.test"), (b"content-length", str(len(body)).encode())]
         if body:
             headers.append((b"content-type", b"application/json"))

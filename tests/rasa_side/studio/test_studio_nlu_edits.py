@@ -55,9 +55,10 @@ def test_comments_and_every_other_file_are_kept(data: DataFiles, project: Path) 
     text = after["data/nlu/forms.yml"].decode()
     assert text.startswith(before["data/nlu/forms.yml"].decode()[:200])  # the comment header
     assert "# Answers to the assistant's questions" in text
-    assert without_lines(text, ["    - make the quantity eighty\n"]) == before[
-        "data/nlu/forms.yml"
-    ].decode()
+    assert (
+        without_lines(text, ["    - make the quantity eighty\n"])
+        == before["data/nlu/forms.yml"].decode()
+    )
 
 
 def test_texts_already_in_the_data_or_twice_in_the_request_are_skipped(
@@ -178,5 +179,7 @@ def test_invalid_examples_are_refused_and_nothing_is_written(
 
 
 def test_surrounding_spaces_are_trimmed_and_spans_follow(data: DataFiles, project: Path) -> None:
-    save(data, [Example("  cash at brac bank  ", "ask_cash_balance", (EntitySpan(10, 19, "bank"),))])
+    save(
+        data, [Example("  cash at brac bank  ", "ask_cash_balance", (EntitySpan(10, 19, "bank"),))]
+    )
     assert "    - cash at [brac bank](bank)\n" in (project / "data/nlu/finance.yml").read_text()
