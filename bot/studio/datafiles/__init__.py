@@ -74,7 +74,12 @@ class DataFiles:
 
     def intents_and_entities(self) -> dict[str, list[str]]:
         """The intents and entities the domain file declares, sorted."""
-        content = rasa.shared.utils.io.read_yaml(read_text(self.workspace.domain_path)) or {}
+        try:
+            content = rasa.shared.utils.io.read_yaml(read_text(self.workspace.domain_path)) or {}
+        except Exception as error:  # ruamel's errors say where the file breaks
+            raise Invalid(f"{DOMAIN} cannot be read: {error}") from error
+        if not isinstance(content, dict):
+            raise Invalid(f"{DOMAIN} is not a mapping.")
         return {key: sorted(_names(content.get(key))) for key in ("intents", "entities")}
 
     # --- NLU examples ---
