@@ -8,9 +8,9 @@ first touched inside `Studio.blocking`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -25,6 +25,9 @@ from bot.studio.texts import TrainingTexts
 from bot.studio.workspace import Workspace, workspace_for
 from connectors.backend import ERPBackend
 from connectors.identity import Authenticator
+
+if TYPE_CHECKING:
+    from bot.studio.datafiles import DataFiles
 
 T = TypeVar("T")
 
@@ -48,6 +51,13 @@ class Studio:
     @cached_property
     def rasa(self) -> RasaAPI:
         return RasaAPI(self.settings.rasa_url, self.settings.rasa_api_token())
+
+    @cached_property
+    def data(self) -> DataFiles:
+        # imported here: it loads Rasa's readers, which only the data routes need
+        from bot.studio.datafiles import DataFiles
+
+        return DataFiles(self.workspace)
 
     @cached_property
     def interactive(self) -> InteractiveSessions:
@@ -78,9 +88,9 @@ class Studio:
     def training_texts(self) -> TrainingTexts:
         return TrainingTexts(self.workspace.nlu_dir)
 
-    async def inbox_accepted(self, identity: Identity, entry_ids: list[str]) -> None:
+    async def inbox_accepted(self, identity: Identity, entry_ids: Sequence[str]) -> None:
         """Examples saved from the NLU inbox leave it."""
         if entry_ids:
             await self.blocking(
-                lambda: self.marks.decide(identity.company, entry_ids, "accepted", identity.user)
+                lambda: self.marks.decide(identity.company, list(entry_ids), "accepted", identity.user)
             )
