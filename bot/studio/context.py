@@ -91,6 +91,5 @@ class Studio:
     async def inbox_accepted(self, identity: Identity, entry_ids: Sequence[str]) -> None:
         """Examples saved from the NLU inbox leave it."""
         if entry_ids:
-            await self.blocking(
-                lambda: self.marks.decide(identity.company, list(entry_ids), "accepted", identity.user)
-            )
+            ids = list(entry_ids)
+            await self.blocking(self.marks.decide, identity.company, ids, "accepted", identity.user)
