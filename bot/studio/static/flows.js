@@ -150,8 +150,9 @@ export function saveStoryDialog({ kind = "story", yaml = "", name = "", onSaved 
  * Previews NLU examples (diffs per file, skipped ones with why), then saves
  * them with each file's base; 409 shows the fresh changes and asks again.
  */
-export function reviewNluDialog({ examples, inboxIds = [], onSaved, title = "Review the training data changes" }) {
-  const { body, footer, close } = openDialog({ title, testid: "nlu-dialog", wide: true });
+export function reviewNluDialog({ examples, inboxIds = [], onSaved, onClose, title = "Review the training data changes" }) {
+  let saved = false;
+  const { body, footer, close } = openDialog({ title, testid: "nlu-dialog", wide: true, onClose: () => onClose?.(saved) });
   const error = errorBox("nlu-error");
   const info = el("p", { class: "alert alert-info", role: "status", hidden: true, "data-testid": "nlu-info" });
   const area = el("div", { class: "diff-area" }, loading("Working out the changes…"));
@@ -203,6 +204,7 @@ export function reviewNluDialog({ examples, inboxIds = [], onSaved, title = "Rev
       error.clear();
       try {
         const result = await api.saveNlu(examples, bases, inboxIds);
+        saved = true;
         forgetVocabulary();
         draw(result, "Saved");
         info.hidden = false;

@@ -107,7 +107,7 @@ export function button(label, { kind = "secondary", testid, onClick, type = "but
     "button",
     { type, class: `btn btn-${kind}`, "data-testid": testid, title, "aria-label": ariaLabel, disabled },
     iconName ? icon(iconName, 16) : null,
-    label ? el("span", {}, label) : null,
+    label !== null && label !== undefined ? el("span", {}, label) : null,
   );
   if (onClick) node.addEventListener("click", onClick);
   return node;

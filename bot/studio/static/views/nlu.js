@@ -124,7 +124,7 @@ export async function render(container, { params, navigate }) {
         return;
       }
       error.clear();
-      reviewNluDialog({ examples: [value], inboxIds: [item.id], onSaved: reload });
+      reviewNluDialog({ examples: [value], inboxIds: [item.id], onClose: (saved) => saved && reload() });
     });
     remove.addEventListener("click", async () => {
       const ok = await confirmDialog(`Drop “${item.text}” from the inbox? It will not be added to the training data.`, { confirmLabel: "Delete", danger: true });
@@ -179,7 +179,7 @@ export async function render(container, { params, navigate }) {
       return;
     }
     error.clear();
-    reviewNluDialog({ examples, inboxIds: picked.map((row) => row.item.id), onSaved: reload });
+    reviewNluDialog({ examples, inboxIds: picked.map((row) => row.item.id), onClose: (saved) => saved && reload() });
   });
 
   mount(
