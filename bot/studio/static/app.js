@@ -9,28 +9,36 @@
 //   shared         status (aria-live toast), view-error, pager / pager-prev / pager-next,
 //                  confirm-dialog, confirm-ok, confirm-cancel, diff-view,
 //                  intent-select (+ intent-select-new), annotator, annotator-text, annotator-words,
-//                  annotator-type, annotator-add, entity-chip, entity-remove
+//                  annotator-toggle, annotator-type (+ annotator-type-new), annotator-add,
+//                  entity-chip, entity-remove; inline errors: example-error, parse-error,
+//                  prediction-error, interactive-error (role=alert, text from the API's {"error"})
 //   conversations  filters, filter-since, filter-until, filter-channel, filter-user, filter-intent,
 //                  filter-action, filter-min-confidence, filter-max-confidence, filter-fallback,
 //                  filter-negative-feedback, filter-reviewed, filter-tag, filter-apply, filter-reset,
 //                  conversations-table, conversation-row
-//   conversation   conversation-header, mark-reviewed, mark-flagged, tag-input, tag-add, tag-chip,
-//                  tag-remove, note-input, note-save, turn, turn-user, turn-intent, turn-correct,
-//                  turn-save-story, turn-save-test, bot-message, feedback-badge, turns-pager
+//   conversation   conversation-header, mark-reviewed, mark-flagged (aria-pressed), tag-input, tag-add,
+//                  tag-chip, tag-remove, note-input, note-save, marks-error, turn (data-index),
+//                  turn-user, turn-intent, turn-correct, turn-save-story, turn-save-test,
+//                  bot-message, feedback-badge, turns-pager, turns-pager-bottom
 //   story dialog   story-dialog, story-yaml, story-responses, story-preview, story-diff, story-save,
 //                  story-error, story-info, story-cancel
-//   NLU            nlu-inbox-table, nlu-row, nlu-select, nlu-select-all, nlu-accept, nlu-edit,
-//                  nlu-delete, nlu-accept-selected, nlu-filter-intent, nlu-filter-max-confidence,
-//                  example-dialog, example-review, nlu-dialog, nlu-save, nlu-error, nlu-skipped
+//   NLU            nlu-inbox-table, nlu-row, nlu-select, nlu-select-all, nlu-accept, nlu-delete,
+//                  nlu-accept-selected, nlu-filter-intent, nlu-filter-max-confidence, nlu-filter-apply,
+//                  example-dialog, example-review, nlu-dialog, nlu-save, nlu-cancel, nlu-error,
+//                  nlu-info, nlu-skipped
 //   training       validate-button, validate-result, train-button, progress (progress bar),
-//                  job-stage, job-log, models-table, model-row, model-activate, model-evaluate,
-//                  rollback-button
-//   evaluation     evaluation-model, evaluation-run, evaluation-progress, evaluation-summary,
-//                  per-intent-table, confusions, failed-stories, delta
-//   interactive    interactive-log, interactive-input, interactive-send, parse-card,
-//                  parse-confirm, prediction-card, action-option, action-select, action-confirm,
-//                  interactive-export, interactive-new, export-save-story, export-save-nlu
-//   feedback       feedback-rating, feedback-table, feedback-row
+//                  job-status, job-stage, job-log, job-result, models-table, model-row (data-name),
+//                  active-badge, model-activate, model-evaluate, rollback-button, models-error
+//   evaluation     evaluation-model, evaluation-run, evaluation-progress, evaluation-stage,
+//                  evaluation-summary, per-intent-table, per-intent-row,
+//                  per-intent-table-sort-<intent|precision|recall|f1|support|delta>, confusions,
+//                  confusion, failed-stories, delta
+//   interactive    interactive-session, interactive-log, interactive-input, interactive-send,
+//                  parse-card, intent-option, parse-confirm, prediction-card, action-option,
+//                  action-select, action-other, action-confirm, bot-message, interactive-export,
+//                  interactive-new, export-dialog, export-story, export-nlu, export-save-story,
+//                  export-save-test, export-save-nlu
+//   feedback       feedback-rating, feedback-table, feedback-row, feedback-open
 
 import { ApiError, AuthError, api, auth, whenSignedOut } from "./api.js";
 import { el, icon } from "./dom.js";

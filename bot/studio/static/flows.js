@@ -395,7 +395,8 @@ export function sortableTable({ caption, columns, rows, testid, rowTestid, initi
       ),
     );
   }
-  table.append(caption ? el("caption", {}, caption) : null, el("thead", {}, el("tr", {}, headers)), body);
+  if (caption) table.append(el("caption", {}, caption));
+  table.append(el("thead", {}, el("tr", {}, headers)), body);
   fill();
   return el("div", { class: "table-scroll" }, table);
 }

@@ -100,8 +100,8 @@ function modelsTable(data, { onActivate, onEvaluate }) {
         el(
           "tr",
           {},
-          ["Model", "Trained", "Fingerprint", "Size", "Intent accuracy", "Macro F1", "Stories", ""].map((label, i) =>
-            el("th", { scope: "col", class: i >= 3 && i <= 6 ? "num" : "" }, label || el("span", { class: "visually-hidden" }, "Actions")),
+          ["Model", "Trained", "Size", "Accuracy", "Macro F1", "Stories", ""].map((label, i) =>
+            el("th", { scope: "col", class: i >= 2 && i <= 5 ? "num" : "" }, label || el("span", { class: "visually-hidden" }, "Actions")),
           ),
         ),
       ),
@@ -121,9 +121,14 @@ function modelsTable(data, { onActivate, onEvaluate }) {
           return el(
             "tr",
             { "data-testid": "model-row", "data-name": model.name, class: model.active ? "row-active" : "" },
-            el("td", { class: "mono" }, model.name, model.active ? el("span", { class: "pill pill-ok badge-active", "data-testid": "active-badge" }, "active") : null),
+            el(
+              "td",
+              { class: "mono model-name" },
+              model.name,
+              model.active ? el("span", { class: "pill pill-ok badge-active", "data-testid": "active-badge" }, "active") : null,
+              el("div", { class: "small muted", title: `fingerprint ${model.fingerprint || "—"}` }, `fingerprint ${(model.fingerprint || "—").slice(0, 12)}`),
+            ),
             el("td", { class: "nowrap" }, formatTime(model.created_at)),
-            el("td", { class: "mono small", title: model.fingerprint || "" }, (model.fingerprint || "—").slice(0, 12)),
             el("td", { class: "num nowrap" }, formatBytes(model.size_bytes)),
             el("td", { class: "num" }, evaluation ? percent(evaluation.intent_accuracy, 1) : "—"),
             el("td", { class: "num" }, evaluation ? percent(evaluation.intent_macro_f1, 1) : "—"),
