@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from rasa.core.channels.channel import CollectingOutputChannel
+
 from bot.auth import Identity
 from bot.studio.rasa_api import RasaAPI
 
@@ -79,6 +81,18 @@ def prediction_of(reply: dict[str, Any]) -> dict[str, Any]:
     return {**top, "policy": reply.get("policy"), "ranking": ranking}
 
 
+async def start_conversation(agent: Any, sid: str, metadata: dict[str, Any]) -> None:
+    """Start the session as a channel's first message does: Rasa runs our
+    action_session_start with this metadata, which sets who is speaking. (The
+    HTTP API has no way to pass metadata, and `/execute action_session_start`
+    does not fill `session_started_metadata`.)"""
+    async with agent.lock_store.lock(sid):
+        tracker = await agent.processor.fetch_tracker_and_update_session(
+            sid, CollectingOutputChannel(), metadata
+        )
+        await agent.processor.save_tracker(tracker)
+
+
 class InteractiveSessions:
     def __init__(self, rasa: RasaAPI) -> None:
         self.rasa = rasa
@@ -96,18 +110,14 @@ class InteractiveSessions:
             raise SessionRefused(404, "There is no such interactive session of yours.")
         return session
 
-    async def start(self, identity: Identity) -> Session:
+    async def start(self, identity: Identity, agent: Any) -> Session:
         self._expire()
         own = [s for s in self._sessions.values() if s.owner.user == identity.user]
         if len(own) >= MAX_SESSIONS_PER_TRAINER:
             oldest = min(own, key=lambda s: s.created)
             del self._sessions[oldest.id]
         sid = f"studio-{identity.user}-{secrets.token_hex(6)}"
-        metadata = {"identity": identity.as_metadata()}
-        await self.rasa.append_events(
-            sid, [{"event": "slot", "name": "session_started_metadata", "value": metadata}]
-        )
-        await self.rasa.execute(sid, "action_session_start")
+        await start_conversation(agent, sid, {"identity": identity.as_metadata()})
         session = Session(sid, identity, time.time())
         self._sessions[sid] = session
         return session

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import unquote
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -145,6 +146,11 @@ async def company_feedback(context: Studio, identity: Identity) -> list[dict[str
     return body["items"]
 
 
+def conversation_id_of(raw: str) -> str:
+    # Sanic leaves percent-escapes in path parameters; ids hold ":" and "@"
+    return unquote(raw)
+
+
 async def own_conversation(context: Studio, identity: Identity, conversation_id: str) -> Summary:
     """The conversation if it belongs to the trainer's company; 404 otherwise (even if
     it exists elsewhere: another company's conversations are not there to see)."""
@@ -195,6 +201,7 @@ def add_routes(studio: Blueprint, context: Studio) -> None:
     @studio.get("/studio/api/conversations/<conversation_id:str>")
     async def conversation_detail(request: Request, conversation_id: str) -> HTTPResponse:
         identity = await context.trainer(request)
+        conversation_id = conversation_id_of(conversation_id)
         offset = int_arg(request, "offset", 0, low=0, high=1_000_000)
         limit = int_arg(request, "limit", 50, low=1, high=200)
         summary = await own_conversation(context, identity, conversation_id)
@@ -221,6 +228,7 @@ def add_routes(studio: Blueprint, context: Studio) -> None:
     @studio.patch("/studio/api/conversations/<conversation_id:str>")
     async def conversation_marks(request: Request, conversation_id: str) -> HTTPResponse:
         identity = await context.trainer(request)
+        conversation_id = conversation_id_of(conversation_id)
         body = json_body(request, 'Send JSON such as {"reviewed": true, "tags": ["billing"]}.')
         try:
             changes = checked_changes(body)
@@ -235,6 +243,7 @@ def add_routes(studio: Blueprint, context: Studio) -> None:
     @studio.get("/studio/api/conversations/<conversation_id:str>/story")
     async def conversation_story(request: Request, conversation_id: str) -> HTTPResponse:
         identity = await context.trainer(request)
+        conversation_id = conversation_id_of(conversation_id)
         kind = request.args.get("kind", "story")
         if kind not in ("story", "test"):
             raise Refused(400, "'kind' must be 'story' or 'test'.")

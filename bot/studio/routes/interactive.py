@@ -22,7 +22,7 @@ def add_routes(studio: Blueprint, context: Studio) -> None:
     @studio.post("/studio/api/interactive")
     async def interactive_start(request: Request) -> HTTPResponse:
         identity = await context.trainer(request)
-        session = await context.interactive.start(identity)
+        session = await context.interactive.start(identity, request.app.ctx.agent)
         return response.json({"session_id": session.id}, status=201)
 
     @studio.post("/studio/api/interactive/<sid:str>/parse")

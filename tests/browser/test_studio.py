@@ -1,0 +1,140 @@
+"""The training studio in a real browser against the real servers: a trainer
+reviews a real conversation, corrects the intent the bot got wrong, saves a
+story, trains, activates the new model, and the bot then answers the
+corrected message correctly. The studio edits a copy of the project.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.browser.conftest import screenshot
+from tests.e2e.harness import RunningStack, running_stack, text_of
+from tests.e2e.test_studio_review import copy_workspace
+
+pytestmark = pytest.mark.e2e
+
+# Words the shipped model does not read as a cash question; after one
+# corrected example and a retrain it must.
+MISREAD = "how plump is the company purse"
+TRAIN_SECONDS = 420
+
+
+@pytest.fixture(scope="module")
+def studio_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, Path]]:
+    var_dir = tmp_path_factory.mktemp("studio-browser")
+    workspace = copy_workspace(tmp_path_factory.mktemp("studio-browser-workspace"))
+    with running_stack(var_dir, {"STUDIO_WORKSPACE": str(workspace)}, seed_scale=0.3) as running:
+        yield running, workspace
+
+
+def cash_answered(messages: list[dict]) -> bool:
+    return "cash" in text_of(messages).lower() and "BDT" in text_of(messages)
+
+
+class StudioPage:
+    def __init__(self, stack: RunningStack, page: Page) -> None:
+        self.stack, self.page = stack, page
+        self.errors: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def by(self, testid: str):  # noqa: ANN201 (a Playwright locator)
+        return self.page.get_by_test_id(testid)
+
+    def sign_in(self, username: str) -> None:
+        self.page.goto(self.stack.settings.rasa_url + "/studio")
+        self.by("signin-username").fill(username)
+        self.by("signin-password").fill(self.stack.tokens[username]["password"])
+        self.by("signin-submit").click()
+
+
+@pytest.fixture
+def studio(studio_stack: tuple[RunningStack, Path], context: BrowserContext) -> Iterator[StudioPage]:
+    opened = StudioPage(studio_stack[0], context.new_page())
+    yield opened
+    assert not opened.errors, opened.errors
+
+
+def test_only_trainers_get_in(studio: StudioPage) -> None:
+    studio.sign_in("padma.sales")
+    expect(studio.by("signin-error")).to_contain_text("trainers and administrators")
+    expect(studio.by("nav-conversations")).to_be_hidden()
+
+
+def test_review_correct_save_train_activate_and_the_bot_has_learnt(
+    studio: StudioPage, studio_stack: tuple[RunningStack, Path]
+) -> None:
+    stack, workspace = studio_stack
+    stack.say("padma.finance", "hi there", sender="studio-browser")
+    before = stack.say("padma.finance", MISREAD, sender="studio-browser")
+    assert not cash_answered(before), "the shipped model already knows this phrase"
+
+    # review the real conversation
+    studio.sign_in("padma.trainer")
+    expect(studio.by("who")).to_contain_text("padma")
+    row = studio.page.locator("[data-testid=conversation-row][data-id='padma.finance:studio-browser']")
+    expect(row).to_be_visible()
+    screenshot(studio.page, "studio-01-conversations")
+    row.locator("a").click()
+    misread_turn = studio.by("turn").filter(has_text=MISREAD)
+    expect(misread_turn).to_be_visible()
+    screenshot(studio.page, "studio-02-conversation")
+
+    # correct the intent: the example goes into the workspace's data, after its diff
+    misread_turn.get_by_test_id("turn-correct").click()
+    dialog = studio.by("example-dialog")
+    dialog.get_by_test_id("intent-select").select_option("ask_cash_balance")
+    dialog.get_by_test_id("example-review").click()
+    review = studio.by("nlu-dialog")
+    expect(review.get_by_test_id("diff-view")).to_contain_text(f"+    - {MISREAD}")
+    screenshot(studio.page, "studio-03-nlu-diff")
+    review.get_by_test_id("nlu-save").click()
+    expect(review.get_by_test_id("nlu-info")).to_be_visible()
+    finance = (workspace / "data" / "nlu" / "finance.yml").read_text()
+    assert f"    - {MISREAD}\n" in finance
+    studio.page.keyboard.press("Escape")
+
+    # save the greeting turn as a story
+    greeting = studio.by("turn").filter(has_text="hi there")
+    greeting.get_by_test_id("turn-save-story").click()
+    story = studio.by("story-dialog")
+    yaml_box = story.get_by_test_id("story-yaml")
+    expect(yaml_box).to_have_value(re.compile("intent: greet"))
+    yaml_box.fill(yaml_box.input_value().replace("(studio)", "(studio, browser)"))
+    story.get_by_test_id("story-preview").click()
+    expect(story.get_by_test_id("story-diff")).to_contain_text("+  - action: utter_greet")
+    story.get_by_test_id("story-save").click()
+    expect(story.get_by_test_id("story-info")).to_be_visible()
+    assert "studio, browser" in (workspace / "data" / "stories" / "studio.yml").read_text()
+    studio.page.keyboard.press("Escape")
+
+    # train in the background, watching progress, then activate the new model
+    studio.by("nav-training").click()
+    studio.by("train-button").click()
+    expect(studio.by("job-status")).to_have_text(
+        re.compile("succeeded", re.I), timeout=TRAIN_SECONDS * 1000
+    )
+    expect(studio.by("progress")).to_have_attribute("aria-valuenow", "100")
+    screenshot(studio.page, "studio-04-trained")
+    trained = sorted((workspace / "models").glob("erp-*.tar.gz"))
+    assert len(trained) == 1
+    new_row = studio.page.locator(f"[data-testid=model-row][data-name='{trained[0].name}']")
+    new_row.get_by_test_id("model-activate").click()
+    studio.by("confirm-ok").click()
+    expect(new_row.get_by_test_id("active-badge")).to_be_visible(timeout=120_000)
+    screenshot(studio.page, "studio-05-activated")
+
+    # the running bot, without a restart, now reads the corrected message right
+    after = stack.say("padma.finance", MISREAD, sender="studio-browser-after")
+    assert cash_answered(after), after
+    status = httpx.get(
+        f"{stack.settings.rasa_url}/status",
+        params={"token": stack.settings.rasa_api_token()},
+    ).json()
+    assert Path(status["model_file"]).name == trained[0].name
