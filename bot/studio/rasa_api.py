@@ -79,7 +79,9 @@ class RasaAPI:
 
     async def execute(self, conversation_id: str, action: str) -> dict[str, Any]:
         path = self.conversation(conversation_id) + "/execute"
-        return await self.call("POST", path, json={"name": action}, params={"include_events": "NONE"})
+        return await self.call(
+            "POST", path, json={"name": action}, params={"include_events": "NONE"}
+        )
 
     async def story(self, conversation_id: str) -> str:
         # returns YAML text, not JSON
