@@ -31,7 +31,8 @@ LOG_TAIL_LINES = 20
 LOG_CHUNK_BYTES = 256 * 1024
 # one "line" of a progress bar redrawn with "\r" can be long
 LINE_LIMIT = 16 * 1024 * 1024
-JOB_ID = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{6}$")
+# the start time to the microsecond, then a random part: ids sort as the jobs started
+JOB_ID = re.compile(r"^[0-9]{8}T[0-9]{12}-[0-9a-f]{6}$")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 INTERRUPTED = "interrupted: the server stopped while this job ran"
 
@@ -190,7 +191,7 @@ class Jobs:
 
     def list(self, kind: str | None = None) -> list[Job]:
         jobs = [j for j in self._jobs.values() if kind is None or j.kind == kind]
-        return sorted(jobs, key=lambda j: (j.created_at, j.id), reverse=True)
+        return sorted(jobs, key=lambda j: j.id, reverse=True)
 
     def get(self, job_id: str) -> Job:
         job = self._jobs.get(job_id) if JOB_ID.match(job_id) else None
@@ -210,7 +211,7 @@ class Jobs:
         busy = self.running(kind)
         if busy is not None:
             raise JobConflict(f"A {kind} job is already running ({busy.id}).")
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
         job = Job(id=f"{stamp}-{secrets.token_hex(3)}", kind=kind, created_at=now_iso())
         job.model, job.by = model, by
         self._jobs[job.id] = job

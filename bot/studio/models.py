@@ -144,8 +144,9 @@ class ModelRegistry:
         path = self.path(name)
         async with self._switching:
             record = self.active() or {}
+            # before the first activation, the model `make run` started is the one to go back to
+            current = record.get("model") or await self.loaded_model()
             await self.rasa.load_model(str(path.resolve()))
-            current = record.get("model")
             previous = current if current and current != name else record.get("previous")
             self._write_active(
                 {

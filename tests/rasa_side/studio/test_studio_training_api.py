@@ -78,7 +78,8 @@ async def test_activation_puts_the_model_and_remembers_active_and_previous(
             assert put["json"] == {"model_file": str((workspace / "models" / OLD).resolve())}
             assert put["query"]["token"] == API_TOKEN
             record = state(var_dir)
-            assert record["model"] == OLD and record["previous"] is None and record["by"] == "t"
+            # the model `make run` started (Rasa's /status) is the one a rollback returns to
+            assert record["model"] == OLD and record["previous"] == NEW and record["by"] == "t"
             assert record["data_fingerprint"] == fingerprint(workspace, REPO)
 
             await call(client, "POST", f"/studio/api/models/{NEW}/activate")
@@ -146,8 +147,8 @@ async def test_who_may_call_and_bad_input(
             ("POST", "/studio/api/evaluations", {"json": {"model": "erp-ff.tar.gz"}}, 404),
             ("GET", "/studio/api/evaluations/" + OLD, {}, 404),  # not evaluated yet
             ("GET", "/studio/api/jobs?kind=nonsense", {}, 400),
-            ("GET", "/studio/api/jobs/20260101T000000-abcdef", {}, 404),
-            ("GET", "/studio/api/jobs/20260101T000000-abcdef/log", {}, 404),
+            ("GET", "/studio/api/jobs/20260101T000000000000-abcdef", {}, 404),
+            ("GET", "/studio/api/jobs/20260101T000000000000-abcdef/log", {}, 404),
             ("POST", "/studio/api/training", {"data": "[1"}, 400),
         ]
         for method, path, extra, expected in checks:

@@ -266,7 +266,7 @@ def test_a_job_running_when_the_server_stopped_shows_interrupted(tmp_path: Path)
     jobs_dir.mkdir()
     for status in ("running", "succeeded"):
         job = {
-            "id": f"20260101T00000{len(status) % 10}-abcdef",
+            "id": f"20260101T00000000000{len(status) % 10}-abcdef",
             "kind": "training",
             "created_at": "2026-01-01T00:00:00Z",
             "status": status,
