@@ -142,6 +142,17 @@ def cmd_train(settings: Settings, force: bool = False) -> Path:
     return train(settings, force=force)
 
 
+def cmd_model_for_run(settings: Settings) -> Path:
+    """The model the studio activated while the data is unchanged, else `cmd_train`."""
+    from bot.training import model_for_run
+
+    active = model_for_run(settings)
+    if active is None:
+        return cmd_train(settings)
+    print(f"Starting with the model activated in the studio: {active.name}", flush=True)
+    return active
+
+
 def knowledge_backend(settings: Settings) -> StoreBackend:
     """`KB_STORE_URL`'s backend, or the in-memory index under var/kb/."""
     from actions.knowledge.index import open_backend
@@ -213,7 +224,7 @@ def cmd_run(settings: Settings) -> None:
     cmd_seed(settings)
     tokens = cmd_tokens(settings, quiet=True)
     cmd_build_patterns(settings)
-    model = cmd_train(settings)
+    model = cmd_model_for_run(settings)
     if not cmd_kb_index(settings):
         # one unreadable file must not keep the assistant from starting
         print("  Fix or remove the unreadable documents and run `bot kb index`.", flush=True)

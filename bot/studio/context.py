@@ -17,12 +17,16 @@ import sqlalchemy as sa
 from bot.auth import Identity
 from bot.config import Settings
 from bot.studio.conversations import ConversationIndex
+from bot.studio.evaluation import Evaluations
 from bot.studio.http import trainer
 from bot.studio.interactive import InteractiveSessions
+from bot.studio.jobs import Jobs
 from bot.studio.marks import MarkStore
+from bot.studio.models import ModelRegistry
 from bot.studio.rasa_api import RasaAPI
 from bot.studio.texts import TrainingTexts
 from bot.studio.workspace import Workspace, workspace_for
+from bot.supervisor import RASA_PYTHON, base_environment
 from connectors.backend import ERPBackend
 from connectors.identity import Authenticator
 
@@ -51,6 +55,24 @@ class Studio:
     @cached_property
     def rasa(self) -> RasaAPI:
         return RasaAPI(self.settings.rasa_url, self.settings.rasa_api_token())
+
+    @cached_property
+    def jobs(self) -> Jobs:
+        workspace = self.workspace
+        env = base_environment(self.settings)
+        # custom components (nlu_models/) import from the code, whatever the workspace
+        env["PYTHONPATH"] = str(workspace.code_root)
+        return Jobs(
+            workspace.state_dir, workspace.code_root / RASA_PYTHON, cwd=workspace.root, env=env
+        )
+
+    @cached_property
+    def models(self) -> ModelRegistry:
+        return ModelRegistry(self.workspace, self.rasa)
+
+    @cached_property
+    def evaluations(self) -> Evaluations:
+        return Evaluations(self.workspace)
 
     @cached_property
     def data(self) -> DataFiles:
