@@ -201,18 +201,19 @@ class AccountService:
                 .limit(limit)
                 .offset(offset)
             ).all()
-        return int(total or 0), [
-            {
-                "conversation_id": row.conversation_id,
-                "message_id": row.message_id,
-                "rating": row.rating,
-                "message_text": row.message_text,
-                "user": username,
-                "created_at": row.created_at.isoformat() + "Z",
-                "updated_at": row.updated_at.isoformat() + "Z",
-            }
-            for row, username in rows
-        ]
+            items = [
+                {
+                    "conversation_id": row.conversation_id,
+                    "message_id": row.message_id,
+                    "rating": row.rating,
+                    "message_text": row.message_text,
+                    "user": username,
+                    "created_at": row.created_at.isoformat() + "Z",
+                    "updated_at": row.updated_at.isoformat() + "Z",
+                }
+                for row, username in rows
+            ]
+        return int(total or 0), items
 
 
 def _info(row: WebSession, actor: Actor) -> SessionInfo:

@@ -222,6 +222,7 @@ def test_thumbs_down_flags_the_conversation_and_queues_it(
     )
     assert rated.status_code == 200, rated.text
     queue = studio.get("/feedback", rating="down").json()
+    assert "items" in queue, queue
     assert queue["items"][0]["conversation_id"] == talked["cash"]
     assert queue["items"][0]["message_id"] == reply_id
     negative = studio.get("/conversations", negative_feedback="true", per_page=100).json()
