@@ -20,7 +20,6 @@ from bot.studio.workspace import Workspace  # noqa: E402
 
 PROJECT_FILES = ("domain.yml", "config.yml", "data", "tests/stories")
 _app_numbers = itertools.count()
-_touched_up = False
 
 
 def copy_project(target: Path) -> Path:
@@ -79,19 +78,7 @@ class AsgiClient:
         self.started = False
 
     async def _start(self) -> None:
-        # Sanic's TouchUp rewrites its HTTP classes in place, once per process is enough
-        # and a second pass fails (Sanic 21.12), so later apps start without it
-        global _touched_up
-        from sanic import app as sanic_app
-
-        touch_up = sanic_app.TouchUp.__dict__["run"]  # the classmethod itself, to put back
-        if _touched_up:
-            sanic_app.TouchUp.run = staticmethod(lambda _app: None)
-        try:
-            await self.app._startup()
-        finally:
-            sanic_app.TouchUp.run = touch_up
-        _touched_up = True
+        await self.app._startup()  # Sanic.test_mode is set in conftest.py
         self.started = True
 
     async def request(

@@ -121,9 +121,6 @@ async def live_studio(studio_input: Any) -> AsyncIterator[aiohttp.ClientSession]
     from rasa.core.channels.channel import register
     from sanic import Sanic
 
-    # what sanic-testing sets: several apps may start in one process
-    # (Sanic 21.12 rewrites its HTTP methods at each start otherwise, and fails the second time)
-    Sanic.test_mode = True
     app = Sanic(f"studio_training_test_{next(_names)}")
     # mounted the way `rasa run` mounts every channel of credentials.yml
     register([studio_input], app, route="/webhooks/")
