@@ -111,7 +111,8 @@ class JobRun:
                 while raw := await process.stdout.readline():
                     line = raw.decode("utf-8", errors="replace").rstrip("\n")
                     # whole lines only: two processes' output never mixes within a line
-                    handle.write(prefix + line + "\n")
+                    # colour codes are for terminals; the log is read in a browser
+                    handle.write(prefix + ANSI.sub("", line) + "\n")
                     handle.flush()
                     # progress bars redraw with "\r": each redraw counts as a line
                     for part in line.split("\r"):

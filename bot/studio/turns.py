@@ -9,9 +9,18 @@ turns the same way.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from bot.studio.conversations import parse_of
+
+
+def iso_time(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    moment = datetime.fromtimestamp(timestamp, timezone.utc)
+    return moment.isoformat().replace("+00:00", "Z")
+
 
 HIDDEN_ACTIONS = frozenset({"action_listen", "action_session_start"})
 
@@ -33,7 +42,7 @@ def message_id(timestamp: float | None) -> str:
 def describe(index: int, events: list[dict[str, Any]], feedback: dict[str, str]) -> dict[str, Any]:
     turn: dict[str, Any] = {
         "index": index,
-        "timestamp": events[0].get("timestamp") if events else None,
+        "timestamp": iso_time(events[0].get("timestamp")) if events else None,
         "user": None,
         "slots": {},
         "actions": [],

@@ -18,15 +18,9 @@ from bot.studio.conversations import Summary
 from bot.studio.http import Refused, int_arg, json_body
 from bot.studio.marks import BadMarks, Marks, checked_changes
 from bot.studio.stories_export import export_story
-from bot.studio.turns import describe, split_turns, visible
+from bot.studio.turns import describe, iso_time, split_turns, visible
 
 FEEDBACK_LIMIT = 5000
-
-
-def iso(timestamp: float | None) -> str | None:
-    if timestamp is None:
-        return None
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def time_arg(request: Request, name: str, *, end_of_day: bool = False) -> float | None:
@@ -123,8 +117,8 @@ class Filters:
 def row(s: Summary, marks: Marks, negative: bool) -> dict[str, Any]:
     return {
         "id": s.id,
-        "started_at": iso(s.started_at),
-        "last_at": iso(s.last_at),
+        "started_at": iso_time(s.started_at),
+        "last_at": iso_time(s.last_at),
         "channel": s.channel,
         "user": s.user,
         "company": s.company,
@@ -218,7 +212,7 @@ def add_routes(studio: Blueprint, context: Studio) -> None:
             {
                 **row(summary, marks, "down" in feedback.values()),
                 **marks.as_dict(),
-                "reviewed_at": iso(marks.reviewed_at),
+                "reviewed_at": iso_time(marks.reviewed_at),
                 "total_turns": len(turns),
                 "offset": offset,
                 "turns": turns[offset : offset + limit],
@@ -238,7 +232,7 @@ def add_routes(studio: Blueprint, context: Studio) -> None:
         marks = await context.blocking(
             context.marks.update, conversation_id, identity.company, identity.user, changes
         )
-        return response.json({**marks.as_dict(), "reviewed_at": iso(marks.reviewed_at)})
+        return response.json({**marks.as_dict(), "reviewed_at": iso_time(marks.reviewed_at)})
 
     @studio.get("/studio/api/conversations/<conversation_id:str>/story")
     async def conversation_story(request: Request, conversation_id: str) -> HTTPResponse:

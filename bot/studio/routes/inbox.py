@@ -12,7 +12,8 @@ from sanic.response import HTTPResponse
 from bot.studio.context import Studio
 from bot.studio.conversations import not_in
 from bot.studio.http import Refused, int_arg
-from bot.studio.routes.conversations import confidence_arg, iso
+from bot.studio.routes.conversations import confidence_arg
+from bot.studio.turns import iso_time
 
 ENTRY_ID = re.compile(r"^[0-9a-f]{40}$")
 
@@ -50,7 +51,7 @@ def add_routes(studio: Blueprint, context: Studio) -> None:
                         "confidence": e.confidence,
                         "entities": e.entities,
                         "count": e.count,
-                        "last_seen": iso(e.last_seen),
+                        "last_seen": iso_time(e.last_seen),
                         "conversation_id": e.conversation_id,
                     }
                     for e in shown
