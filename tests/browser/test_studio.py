@@ -76,6 +76,69 @@ def test_only_trainers_get_in(studio: StudioPage) -> None:
     expect(studio.by("nav-conversations")).to_be_hidden()
 
 
+def test_the_nlu_inbox_takes_a_new_intent_and_a_labelled_entity(
+    studio: StudioPage, studio_stack: tuple[RunningStack, Path]
+) -> None:
+    stack, workspace = studio_stack
+    text = "ping the treasury desk about Meghna Textiles"
+    stack.say("padma.finance", text, sender="studio-browser-inbox")
+    studio.sign_in("padma.trainer")
+    studio.by("nav-nlu").click()
+    row = studio.by("nlu-row").filter(has_text="treasury desk")
+    expect(row).to_be_visible()
+
+    row.get_by_test_id("intent-select").select_option(label="New intent…")
+    row.get_by_test_id("intent-select-new").fill("ask_treasury_desk")
+    row.get_by_test_id("annotator-toggle").click()
+    row.get_by_test_id("annotator-words").fill("Meghna Textiles")
+    row.get_by_test_id("annotator-type").select_option("customer")
+    row.get_by_test_id("annotator-add").click()
+    expect(row.get_by_test_id("entity-chip")).to_contain_text("customer")
+    row.get_by_test_id("nlu-accept").click()
+
+    review = studio.by("nlu-dialog")
+    diff = review.get_by_test_id("diff-view")
+    expect(diff.first).to_be_visible()
+    expect(review).to_contain_text("[Meghna Textiles](customer)")
+    expect(review).to_contain_text("+  - ask_treasury_desk")  # the domain gains the intent
+    screenshot(studio.page, "studio-06-new-intent-diff")
+    review.get_by_test_id("nlu-save").click()
+    expect(review.get_by_test_id("nlu-info")).to_be_visible()
+    assert "[Meghna Textiles](customer)" in (workspace / "data/nlu/studio.yml").read_text()
+    assert "- ask_treasury_desk" in (workspace / "domain.yml").read_text()
+    studio.page.keyboard.press("Escape")
+    studio.page.reload()
+    expect(studio.by("nlu-inbox-table")).to_be_visible()
+    expect(studio.by("nlu-row").filter(has_text="treasury desk")).to_have_count(0)
+
+
+def test_interactive_learning_in_the_browser(studio: StudioPage) -> None:
+    studio.sign_in("padma.admin")
+    studio.by("nav-interactive").click()
+    studio.by("interactive-input").fill("what's our cash balance?")
+    studio.by("interactive-send").click()
+    parse = studio.by("parse-card").last
+    expect(parse.get_by_test_id("intent-select")).to_have_value("ask_cash_balance")
+    parse.get_by_test_id("parse-confirm").click()
+
+    prediction = studio.by("prediction-card").last
+    chosen = prediction.locator("[data-testid=action-option][aria-pressed=true]")
+    expect(chosen).to_have_attribute("data-action", "action_cash_balance")
+    prediction.get_by_test_id("action-confirm").click()
+    expect(studio.by("interactive-log").get_by_test_id("bot-message").last).to_contain_text(
+        re.compile("cash", re.I), timeout=30_000
+    )
+    listen = studio.by("prediction-card").last
+    expect(listen.locator("[aria-pressed=true]")).to_have_attribute("data-action", "action_listen")
+    listen.get_by_test_id("action-confirm").click()
+    screenshot(studio.page, "studio-07-interactive")
+
+    studio.by("interactive-export").click()
+    exported = studio.by("export-dialog")
+    expect(exported.get_by_test_id("export-story")).to_contain_text("action: action_cash_balance")
+    expect(exported.get_by_test_id("export-nlu")).to_contain_text("ask_cash_balance")
+
+
 def test_review_correct_save_train_activate_and_the_bot_has_learnt(
     studio: StudioPage, studio_stack: tuple[RunningStack, Path]
 ) -> None:
