@@ -241,6 +241,7 @@ def cmd_run(settings: Settings) -> None:
         print(
             f"\nReady in {time.monotonic() - started:.0f} s.\n"
             f"  Web chat:      {settings.rasa_url}/chat  (sign in with a user and password above)\n"
+            f"  Studio:        {settings.rasa_url}/studio  (trainers and administrators)\n"
             f'  On any page:   <script src="{settings.rasa_url}/chat/static/embed.js"></script>\n'
             f"  HTTP channel:  POST {settings.rasa_url}/webhooks/erp/webhook "
             "(Authorization: Bearer <token>)\n"

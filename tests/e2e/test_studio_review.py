@@ -100,6 +100,9 @@ def test_the_inbox_lists_the_companys_conversations_newest_first(
     assert cash["reviewed"] is False
     assert "ask_cash_balance" in body["facets"]["intents"]
     assert "padma.finance" in body["facets"]["users"]
+    assert Studio(stack, "padma.trainer").get("/conversations", company="padma").status_code == 200
+    other = Studio(stack, "padma.trainer").get("/conversations", company="northwind")
+    assert other.status_code == 403 and "own company" in other.json()["error"]
     northwind = Studio(stack, "northwind.trainer").get("/conversations", per_page=100).json()
     assert [c["id"] for c in northwind["conversations"]] == [talked["other"]]
 

@@ -161,6 +161,9 @@ def add_routes(studio: Blueprint, context: Studio) -> None:
     @studio.get("/studio/api/conversations")
     async def conversation_list(request: Request) -> HTTPResponse:
         identity = await context.trainer(request)
+        company = request.args.get("company")
+        if company and company != identity.company:
+            raise Refused(403, "You can review only your own company's conversations.")
         filters = Filters.of(request)
         page = int_arg(request, "page", 1, low=1, high=100_000)
         per_page = int_arg(request, "per_page", 25, low=1, high=100)
