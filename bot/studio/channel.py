@@ -59,6 +59,10 @@ class StudioInput(InputChannel):
         studio = Blueprint("studio")
         add_page_routes(studio)
 
+        @studio.listener("before_server_start")
+        async def remember_app(app: Any, _: Any) -> None:
+            self.studio.app = app
+
         @studio.exception(Refused, NotSignedIn, BackendRefused, RasaUnavailable)
         async def refused(_: Request, error: Exception) -> HTTPResponse:
             return response.json({"error": str(error)}, status=getattr(error, "status", 400))

@@ -10,15 +10,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
 from bot.auth import Identity
 from bot.config import Settings
+from bot.studio.activation import ModelRefused, switch_model
 from bot.studio.conversations import ConversationIndex
 from bot.studio.evaluation import Evaluations
-from bot.studio.http import trainer
+from bot.studio.http import Refused, trainer
 from bot.studio.interactive import InteractiveSessions
 from bot.studio.jobs import Jobs
 from bot.studio.marks import MarkStore
@@ -40,6 +42,8 @@ class Studio:
     def __init__(self, settings: Settings, authenticator: Authenticator) -> None:
         self.settings = settings
         self.authenticator = authenticator
+        # the Sanic app serving the studio, set when the server starts
+        self.app: Any = None
 
     async def trainer(self, request: Any) -> Identity:
         return await trainer(request, self.authenticator)
@@ -68,7 +72,18 @@ class Studio:
 
     @cached_property
     def models(self) -> ModelRegistry:
-        return ModelRegistry(self.workspace, self.rasa)
+        return ModelRegistry(self.workspace, self.rasa, self.load_model)
+
+    async def load_model(self, path: Path) -> None:
+        """Switch the server this studio runs in; Rasa's `PUT /model` when it runs
+        outside one (an app without an agent, as in the API tests)."""
+        if self.app is None or getattr(self.app.ctx, "agent", None) is None:
+            await self.rasa.load_model(str(path))
+            return
+        try:
+            await switch_model(self.app, path)
+        except ModelRefused as error:
+            raise Refused(422, str(error)) from error
 
     @cached_property
     def evaluations(self) -> Evaluations:

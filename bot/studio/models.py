@@ -1,11 +1,11 @@
 """The trained models of the workspace and which one the Rasa server runs.
 
-Activation goes through Rasa's own `PUT /model` (rasa/server.py,
-`load_model`). In Rasa 3.6 that builds a new Agent from the server's
-endpoints.yml, so the tracker store (the same SQL database), the action
-endpoint and the NLG endpoint are those of the running server, and it
-hands the running agent's lock store to the new one explicitly. Input
-channels call `app.ctx.agent` per message, so they use the new model at once.
+Inside the Rasa server, activation builds the new agent in a worker thread
+and swaps it in (`activation.py`), so conversations go on while it loads.
+Without a server to hand (a registry used from outside it) it goes through
+Rasa's own `PUT /model`, which builds a new Agent from the server's
+endpoints.yml in the event loop, keeping the tracker store's database, the
+action endpoint and the lock store.
 
 The choice is persisted in `<state_dir>/active_model.json` ({model,
 previous, data_fingerprint, activated_at, by}); `make run` starts with that
@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -56,9 +57,15 @@ def iso_from_timestamp(seconds: float) -> str:
 
 
 class ModelRegistry:
-    def __init__(self, workspace: Workspace, rasa: RasaAPI) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        rasa: RasaAPI,
+        load_model: Callable[[Path], Awaitable[None]] | None = None,
+    ) -> None:
         self.workspace = workspace
         self.rasa = rasa
+        self._load_model = load_model or self._load_over_http
         self.state_dir = workspace.state_dir
         self.notes_dir = workspace.state_dir / "models"
         self.evaluations_dir = workspace.state_dir / "evaluations"
@@ -146,7 +153,7 @@ class ModelRegistry:
             record = self.active() or {}
             # before the first activation, the model `make run` started is the one to go back to
             current = record.get("model") or await self.loaded_model()
-            await self.rasa.load_model(str(path.resolve()))
+            await self._load_model(path.resolve())
             previous = current if current and current != name else record.get("previous")
             self._write_active(
                 {
@@ -159,6 +166,9 @@ class ModelRegistry:
                 }
             )
         return {"active": name}
+
+    async def _load_over_http(self, path: Path) -> None:
+        await self.rasa.load_model(str(path))
 
     async def rollback(self, by: str) -> dict[str, Any]:
         previous = (self.active() or {}).get("previous")

@@ -108,7 +108,8 @@ def test_the_nlu_inbox_takes_a_new_intent_and_a_labelled_entity(
     assert "- ask_treasury_desk" in (workspace / "domain.yml").read_text()
     studio.page.keyboard.press("Escape")
     studio.page.reload()
-    expect(studio.by("nlu-inbox-table")).to_be_visible()
+    expect(studio.page.get_by_role("heading", name="NLU inbox")).to_be_visible()
+    studio.page.wait_for_load_state("networkidle")
     expect(studio.by("nlu-row").filter(has_text="treasury desk")).to_have_count(0)
 
 
@@ -125,9 +126,8 @@ def test_interactive_learning_in_the_browser(studio: StudioPage) -> None:
     chosen = prediction.locator("[data-testid=action-option][aria-pressed=true]")
     expect(chosen).to_have_attribute("data-action", "action_cash_balance")
     prediction.get_by_test_id("action-confirm").click()
-    expect(studio.by("interactive-log").get_by_test_id("bot-message").last).to_contain_text(
-        re.compile("cash", re.I), timeout=30_000
-    )
+    replies = studio.by("interactive-log").get_by_test_id("bot-message")
+    expect(replies.filter(has_text=re.compile("cash", re.I)).first).to_be_visible(timeout=30_000)
     listen = studio.by("prediction-card").last
     expect(listen.locator("[aria-pressed=true]")).to_have_attribute("data-action", "action_listen")
     listen.get_by_test_id("action-confirm").click()

@@ -6,38 +6,14 @@
 // failure throws ApiError with the server's {"error"} text and the whole body
 // (a 409 carries the fresh diff in it).
 
+import { ApiError, AuthError, tokenStore } from "/chat/static/api.js";
+
 const TOKEN_KEY = "erp-studio:auth";
 
-export class AuthError extends Error {}
-
-export class ApiError extends Error {
-  constructor(status, message, data = null) {
-    super(message);
-    this.status = status;
-    this.data = data;
-  }
-}
+export { ApiError, AuthError };
 
 export const auth = {
-  load() {
-    try {
-      const saved = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || "null");
-      if (!saved || !saved.token) return null;
-      if (saved.expires_at && Date.parse(saved.expires_at) <= Date.now()) {
-        this.clear();
-        return null;
-      }
-      return saved;
-    } catch {
-      return null;
-    }
-  },
-  save(session) {
-    sessionStorage.setItem(TOKEN_KEY, JSON.stringify(session));
-  },
-  clear() {
-    sessionStorage.removeItem(TOKEN_KEY);
-  },
+  ...tokenStore(TOKEN_KEY),
   token() {
     return this.load()?.token || null;
   },

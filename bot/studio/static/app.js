@@ -41,7 +41,7 @@
 //   feedback       feedback-rating, feedback-table, feedback-row, feedback-open
 
 import { ApiError, AuthError, api, auth, whenSignedOut } from "./api.js";
-import { el, icon } from "./dom.js";
+import { el, icon } from "/chat/static/dom.js";
 import { errorText } from "./widgets.js";
 import * as conversationsView from "./views/conversations.js";
 import * as conversationView from "./views/conversation.js";

@@ -4,7 +4,7 @@
 // sortable tables.
 
 import { ApiError, api } from "./api.js";
-import { el, mount } from "./dom.js";
+import { el, mount } from "/chat/static/dom.js";
 import {
   announce,
   busy,

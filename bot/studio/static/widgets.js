@@ -4,7 +4,7 @@
 // views use.
 
 import { ApiError, AuthError, api } from "./api.js";
-import { el, icon, mount } from "./dom.js";
+import { el, icon, mount } from "/chat/static/dom.js";
 
 // ---------------------------------------------------------------- formatting
 

@@ -12,33 +12,39 @@ const TOKEN_KEY = "erp-chat:auth";
 export class AuthError extends Error {}
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, data = null) {
     super(message);
     this.status = status;
+    this.data = data;
   }
 }
 
-export const auth = {
-  load() {
-    try {
-      const saved = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || "null");
-      if (!saved || !saved.token) return null;
-      if (saved.expires_at && Date.parse(saved.expires_at) <= Date.now()) {
-        this.clear();
+/** A sign-in kept in sessionStorage under `key` (the web chat's, the studio's). */
+export function tokenStore(key) {
+  return {
+    load() {
+      try {
+        const saved = JSON.parse(sessionStorage.getItem(key) || "null");
+        if (!saved || !saved.token) return null;
+        if (saved.expires_at && Date.parse(saved.expires_at) <= Date.now()) {
+          this.clear();
+          return null;
+        }
+        return saved;
+      } catch {
         return null;
       }
-      return saved;
-    } catch {
-      return null;
-    }
-  },
-  save(session) {
-    sessionStorage.setItem(TOKEN_KEY, JSON.stringify(session));
-  },
-  clear() {
-    sessionStorage.removeItem(TOKEN_KEY);
-  },
-};
+    },
+    save(session) {
+      sessionStorage.setItem(key, JSON.stringify(session));
+    },
+    clear() {
+      sessionStorage.removeItem(key);
+    },
+  };
+}
+
+export const auth = tokenStore(TOKEN_KEY);
 
 export const conversations = {
   key: (user) => `erp-chat:session:${user}`,

@@ -6,7 +6,7 @@
 //      then the story and NLU preview/save calls (flows.js).
 
 import { api } from "../api.js";
-import { el, icon, mount } from "../dom.js";
+import { el, icon, mount } from "/chat/static/dom.js";
 import { editExampleDialog, saveStoryDialog } from "../flows.js";
 import {
   announce,

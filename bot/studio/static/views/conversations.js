@@ -2,7 +2,7 @@
 // API: GET /studio/api/conversations
 
 import { api } from "../api.js";
-import { el, icon, mount } from "../dom.js";
+import { el, icon, mount } from "/chat/static/dom.js";
 import { button, confidenceBadge, emptyState, errorBox, formatTime, loading, pager } from "../widgets.js";
 
 const FILTERS = [

@@ -6,7 +6,7 @@
 //      GET /studio/api/jobs/<id> (+ /log), GET /studio/api/evaluations/<model>
 
 import { ApiError, api } from "../api.js";
-import { el, mount } from "../dom.js";
+import { el, mount } from "/chat/static/dom.js";
 import { followJob, progressBar, sortableTable } from "../flows.js";
 import { announce, busy, button, confidenceBadge, deltaBadge, emptyState, errorBox, formatTime, loading, percent } from "../widgets.js";
 

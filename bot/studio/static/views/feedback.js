@@ -3,7 +3,7 @@
 // API: GET /studio/api/feedback?rating=&page=
 
 import { api } from "../api.js";
-import { el, icon, mount } from "../dom.js";
+import { el, icon, mount } from "/chat/static/dom.js";
 import { emptyState, errorBox, formatTime, loading, pager } from "../widgets.js";
 
 const PER_PAGE = 25;

@@ -7,7 +7,7 @@
 //      POST …/<sid>/act, GET …/<sid>/export, DELETE …/<sid>
 
 import { api } from "../api.js";
-import { el, icon, mount } from "../dom.js";
+import { el, icon, mount } from "/chat/static/dom.js";
 import { reviewNluDialog, saveStoryDialog } from "../flows.js";
 import {
   announce,

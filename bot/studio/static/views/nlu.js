@@ -7,7 +7,7 @@
 //      DELETE /studio/api/nlu/inbox/<id>
 
 import { api } from "../api.js";
-import { el, mount } from "../dom.js";
+import { el, mount } from "/chat/static/dom.js";
 import { reviewNluDialog } from "../flows.js";
 import {
   announce,

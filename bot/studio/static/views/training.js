@@ -7,7 +7,7 @@
 //      POST /studio/api/evaluations
 
 import { ApiError, api } from "../api.js";
-import { el, mount } from "../dom.js";
+import { el, mount } from "/chat/static/dom.js";
 import { followJob, progressBar } from "../flows.js";
 import {
   announce,
