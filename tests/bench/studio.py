@@ -245,8 +245,9 @@ def clones(templates: dict[str, list[dict[str, Any]]], count: int) -> list[dict[
     """`count` conversations of the trainer's company, a tenth as many of another one,
     one a minute up to now, and one of LONG_TURNS turns."""
     company = TRAINER.split(".")[0]
-    own = [s for s in templates if s.startswith(company + ".")]
-    other = [s for s in templates if not s.startswith(company + ".")]
+    # by id, not by the order the concurrent sample happened to be stored in
+    own = sorted(s for s in templates if s.startswith(company + "."))
+    other = sorted(s for s in templates if not s.startswith(company + "."))
     plan = [own[k % len(own)] for k in range(count)]
     plan += [other[k % len(other)] for k in range(round(count * OTHER_COMPANY_SHARE))]
     now = time.time() - 3600  # before the sample conversations: those stay the newest
@@ -315,17 +316,14 @@ def inbox_figures(api: StudioAPI, long_id: str) -> dict[str, Any]:
     listing = api.first_and_warm("/conversations")
     body = listing.pop("body")
     total = body["total"]
-    # the intent of a low-confidence message of the sample (out_of_scope, say)
+    # the intent of the least sure message of one such conversation (out_of_scope, say)
     low = api.call("GET", "/conversations", params={"max_confidence": 0.5, "per_page": 100})[1]
-    rows = low["conversations"]
-    if not rows:
+    if not low["conversations"]:
         raise RuntimeError("no conversation holds a message of confidence 0.5 or less")
-    events_of = api.call("GET", "/conversations/" + quote(rows[0]["id"], safe=""))[1]
-    intent = next(
-        t["user"]["intent"]
-        for t in events_of["turns"]
-        if t["user"] and (t["user"]["confidence"] or 1) <= 0.5
-    )
+    chosen = min(c["id"] for c in low["conversations"])
+    turns = api.call("GET", "/conversations/" + quote(chosen, safe=""))[1]["turns"]
+    said = [t["user"] for t in turns if t["user"] and t["user"]["confidence"] is not None]
+    intent = min(said, key=lambda u: u["confidence"])["intent"]
     filtered = api.first_and_warm("/conversations", intent=intent, max_confidence=0.5)
     filtered_total = filtered.pop("body")["total"]
     deep_page = max(1, (total // 25) - 1)
@@ -375,12 +373,14 @@ def edit_figures(api: StudioAPI) -> dict[str, Any]:
             saves.append(ms)
             files = len(saved["changes"])
         results[str(size)] = {
-            "preview_p50_ms": round(statistics.median(previews), 1),
-            "save_p50_ms": round(statistics.median(saves), 1),
-            "first_preview_ms": round(previews[0], 1),
-            "files_changed": files,
-            "n": EDIT_REPEATS,
+            step: {
+                "first_ms": round(samples[0], 1),
+                "p50_ms": round(statistics.median(samples), 1),
+                "n": len(samples),
+            }
+            for step, samples in (("preview", previews), ("save", saves))
         }
+        results[str(size)]["files_changed"] = files
     return results
 
 
@@ -575,12 +575,11 @@ def print_studio(studio: dict[str, Any]) -> None:
         print(
             f"  {name:<38}{row['first_ms']:>10}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['n']:>5}"
         )
-    for size, row in studio["edits"].items():
-        name = f"nlu preview + save, {size} example{'s' if size != '1' else ''}"
-        print(
-            f"  {name:<38}{row['first_preview_ms']:>10}"
-            f"{row['preview_p50_ms']:>6} + {row['save_p50_ms']:<6}{'':>7}{row['n']:>5}"
-        )
+    for size, edit in studio["edits"].items():
+        for step in ("preview", "save"):
+            name = f"nlu {step}, {size} example{'' if size == '1' else 's'}"
+            row = edit[step]
+            print(f"  {name:<38}{row['first_ms']:>10}{row['p50_ms']:>10}{'-':>10}{row['n']:>5}")
     training, activation = studio["training"], studio["activation"]
     during = activation["during"]
     print(
