@@ -1,4 +1,5 @@
-"""`make bench`: latency per read capability, confirmed writes, throughput, voice and memory.
+"""`make bench`: latency per read capability, confirmed writes, throughput, voice, the training
+studio and memory.
 
 Talks to the authenticated HTTP channel exactly as a client would. Writes a
 JSON report to var/bench/ and prints a table.
@@ -20,6 +21,7 @@ import httpx
 from bot.config import ROOT
 from tests.bench.common import RUN, percentile
 from tests.bench.knowledge import knowledge_bench
+from tests.bench.studio import print_studio, studio_bench
 from tests.bench.voice import voice_bench
 from tests.bench.webchat import webchat_bench
 from tests.bench.writes import (
@@ -221,6 +223,7 @@ def print_table(report: dict[str, Any]) -> None:
         f"{crowd['conversations_with_gaps']} conversations with a lost or misordered event"
     )
     print_voice(report["voice"])
+    print_studio(report["studio"])
     print("\nmemory (RSS MB): " + ", ".join(f"{k} {v}" for k, v in report["memory_mb"].items()))
 
 
@@ -245,7 +248,23 @@ def main() -> None:
     parser.add_argument(
         "--voice-only", action="store_true", help="only the voice channel's latency"
     )
+    parser.add_argument(
+        "--studio-only", action="store_true", help="only the training studio (its own stack)"
+    )
+    parser.add_argument(
+        "--conversations",
+        type=int,
+        default=300,
+        help="conversations in the studio's inbox (4 user turns each)",
+    )
     args = parser.parse_args()
+    if args.studio_only:
+        studio = studio_bench(args.conversations)
+        out = ROOT / "var" / "bench" / f"bench-studio-{datetime.now():%Y%m%d-%H%M%S}.json"
+        out.write_text(json.dumps({"studio": studio}, indent=2) + "\n")
+        print_studio(studio)
+        print(f"\nReport: {out.relative_to(ROOT)}")
+        return
     if args.voice_only:
         with running_stack(ROOT / "var" / "bench") as stack:
             voice = voice_bench(stack, args.repeats)
@@ -276,6 +295,8 @@ def main() -> None:
             for service in stack.stack.services
             if service.process
         }
+    # its own stack: a fresh tracker store, and the studio on a copy of the project
+    report["studio"] = studio_bench(args.conversations)
     out = var_dir / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print_table(report)
