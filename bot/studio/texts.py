@@ -7,12 +7,16 @@ training data compare texts in this one normal form.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from pathlib import Path
 
 
 def normalised(text: str) -> str:
     return " ".join(text.casefold().split())
+
+
+TEXT_ID = re.compile(r"^[0-9a-f]{40}$")
 
 
 def text_id(text: str) -> str:

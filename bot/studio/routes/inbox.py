@@ -3,8 +3,6 @@ lowest confidence first. Saving examples (routes/nlu.py) takes them out."""
 
 from __future__ import annotations
 
-import re
-
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -13,9 +11,8 @@ from bot.studio.context import Studio
 from bot.studio.conversations import not_in
 from bot.studio.http import Refused, int_arg
 from bot.studio.routes.conversations import confidence_arg
+from bot.studio.texts import TEXT_ID
 from bot.studio.turns import iso_time
-
-ENTRY_ID = re.compile(r"^[0-9a-f]{40}$")
 
 
 def add_routes(studio: Blueprint, context: Studio) -> None:
@@ -62,7 +59,7 @@ def add_routes(studio: Blueprint, context: Studio) -> None:
     @studio.delete("/studio/api/nlu/inbox/<entry_id:str>")
     async def nlu_inbox_delete(request: Request, entry_id: str) -> HTTPResponse:
         identity = await context.trainer(request)
-        if not ENTRY_ID.match(entry_id):
+        if not TEXT_ID.match(entry_id):
             raise Refused(400, "An inbox id is 40 hexadecimal characters.")
         await context.blocking(context.index.sync)
         if not any(e.id == entry_id for e in context.index.inbox(identity.company)):

@@ -13,6 +13,7 @@ from bot.studio.context import Studio
 from bot.studio.datafiles import Conflict, EntitySpan, Example
 from bot.studio.http import Refused, json_body
 from bot.studio.routes.data_http import in_thread, string_map
+from bot.studio.texts import TEXT_ID
 
 MAX_EXAMPLES = 200
 MAX_ENTITIES = 20
@@ -102,6 +103,8 @@ def span_of(entity: Any, where: str) -> EntitySpan:
 def inbox_ids_of(body: dict[str, Any]) -> list[str]:
     ids = body.get("inbox_ids") or []
     valid = isinstance(ids, list) and len(ids) <= MAX_INBOX_IDS
-    if not valid or not all(isinstance(i, str) and 0 < len(i) <= 128 for i in ids):
-        raise Refused(400, f"'inbox_ids' must be a list of at most {MAX_INBOX_IDS} ids.")
+    if not valid or not all(isinstance(i, str) and TEXT_ID.match(i) for i in ids):
+        raise Refused(
+            400, f"'inbox_ids' must be a list of at most {MAX_INBOX_IDS} inbox ids (40 hex digits)."
+        )
     return list(ids)

@@ -12,6 +12,7 @@ from studio_data_support import AsgiClient, copy_project, snapshot, studio_app
 from bot.auth import Identity, issue_token
 
 SECRET = b"k"
+INBOX_A, INBOX_B = "a" * 40, "b" * 40
 TRAINER = issue_token(SECRET, Identity("t", "padma", ("trainer",)))
 SALES = issue_token(SECRET, Identity("s", "padma", ("sales_officer",)))
 STORY = (
@@ -136,14 +137,14 @@ async def test_preview_then_save_examples_and_accept_inbox_items(
     status, saved = await client.request(
         "POST",
         "/studio/api/nlu/examples",
-        json_body={"examples": examples, "bases": bases, "inbox_ids": ["abc", "def"]},
+        json_body={"examples": examples, "bases": bases, "inbox_ids": [INBOX_A, INBOX_B]},
         token=TRAINER,
     )
     assert status == 200
     assert [c["diff"] for c in saved["changes"]] == [c["diff"] for c in preview["changes"]]
     assert "    - cash at [city bank](bank)\n" in (project / "data/nlu/finance.yml").read_text()
     assert "  - bank\n" in (project / "domain.yml").read_text()
-    assert [(who.user, ids) for who, ids in accepted] == [("t", ["abc", "def"])]
+    assert [(who.user, ids) for who, ids in accepted] == [("t", [INBOX_A, INBOX_B])]
 
 
 async def test_a_stale_save_is_409_with_fresh_changes_and_nothing_written(
@@ -167,7 +168,7 @@ async def test_a_stale_save_is_409_with_fresh_changes_and_nothing_written(
     status, answer = await client.request(
         "POST",
         "/studio/api/nlu/examples",
-        json_body={"examples": examples, "bases": bases, "inbox_ids": ["x"]},
+        json_body={"examples": examples, "bases": bases, "inbox_ids": [INBOX_A]},
         token=TRAINER,
     )
     assert status == 409 and "changed" in answer["error"]
@@ -251,4 +252,23 @@ async def test_invalid_story_yaml_is_422(client: AsgiClient, project: Path) -> N
                 "POST", path, json_body={"kind": "test", "yaml": yaml, **extra}, token=TRAINER
             )
             assert status == 422 and answer["error"]
+    assert snapshot(project) == before
+
+
+async def test_odd_inbox_ids_are_refused_before_anything_is_written(
+    client: AsgiClient, project: Path
+) -> None:
+    examples = [{"text": "what is in the petty cash tin", "intent": "ask_cash_balance"}]
+    _, preview = await client.request(
+        "POST", "/studio/api/nlu/preview", json_body={"examples": examples}, token=TRAINER
+    )
+    bases = {c["path"]: c["base"] for c in preview["changes"]}
+    before = snapshot(project)
+    status, answer = await client.request(
+        "POST",
+        "/studio/api/nlu/examples",
+        json_body={"examples": examples, "bases": bases, "inbox_ids": ["x" * 64]},
+        token=TRAINER,
+    )
+    assert status == 400 and "inbox ids" in answer["error"]
     assert snapshot(project) == before
