@@ -27,6 +27,7 @@ from bot.studio.routes import (
     inbox,
     interactive,
     nlu,
+    operations,
     stories,
     training,
 )
@@ -36,7 +37,16 @@ from connectors.identity import Authenticator, NotSignedIn
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-ROUTE_MODULES = (conversations, inbox, nlu, stories, training, interactive, feedback)
+ROUTE_MODULES = (
+    conversations,
+    inbox,
+    nlu,
+    stories,
+    training,
+    interactive,
+    feedback,
+    operations,
+)
 
 
 class StudioInput(InputChannel):

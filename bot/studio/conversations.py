@@ -69,6 +69,22 @@ class InboxEntry:
     conversation_id: str
 
 
+@dataclass
+class TurnStat:
+    """One user message and how it went, for the operations page."""
+
+    company: str | None
+    started_at: float
+    intent: str | None
+    fallback: bool
+    capability: str | None = None  # the first action that answered it
+    replied_at: float | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        return None if self.replied_at is None else self.replied_at - self.started_at
+
+
 def identity_of(event: dict[str, Any]) -> dict[str, Any]:
     metadata = event.get("metadata") or {}
     identity = metadata.get("identity") if isinstance(metadata, dict) else None
@@ -99,6 +115,8 @@ class ConversationIndex:
         self._last_id = 0
         self._summaries: dict[str, Summary] = {}
         self._inbox: dict[tuple[str, str], InboxEntry] = {}
+        self._turns: list[TurnStat] = []
+        self._open_turns: dict[str, TurnStat] = {}
 
     def sync(self) -> None:
         """Read the events written since the last call (blocking: run it in a thread)."""
@@ -125,13 +143,20 @@ class ConversationIndex:
             summary = Summary(row.sender_id, started_at=timestamp, last_at=timestamp)
             self._summaries[row.sender_id] = summary
         summary.last_at = max(summary.last_at, timestamp)
+        turn = self._open_turns.get(row.sender_id)
         if row.type_name == "user":
             self._apply_user(summary, json.loads(row.data or "{}"), timestamp)
         elif row.type_name == "action" and row.action_name:
             if row.action_name != "action_listen":
                 summary.actions.add(row.action_name)
+                if turn is not None and turn.capability is None:
+                    turn.capability = row.action_name
             if row.action_name in FALLBACK_ACTIONS:
                 summary.fallback = True
+                if turn is not None:
+                    turn.fallback = True
+        elif row.type_name == "bot" and turn is not None:
+            turn.replied_at = timestamp
 
     def _apply_user(self, summary: Summary, event: dict[str, Any], timestamp: float) -> None:
         identity = identity_of(event)
@@ -147,6 +172,10 @@ class ConversationIndex:
             summary.intents.add(intent)
         if intent in FALLBACK_INTENTS:
             summary.fallback = True
+        if not summary.id.startswith(STUDIO_PREFIX):
+            turn = TurnStat(summary.company, timestamp, intent, intent in FALLBACK_INTENTS)
+            self._turns.append(turn)
+            self._open_turns[summary.id] = turn
         if confidence is not None and is_typed_text(text):
             low = summary.min_confidence
             summary.min_confidence = confidence if low is None else min(low, confidence)
@@ -186,6 +215,10 @@ class ConversationIndex:
     def inbox(self, company: str) -> list[InboxEntry]:
         with self._lock:
             return [e for (c, _), e in self._inbox.items() if c == company]
+
+    def turn_stats(self, company: str, since: float) -> list[TurnStat]:
+        with self._lock:
+            return [t for t in self._turns if t.company == company and t.started_at >= since]
 
     def events(self, conversation_id: str) -> list[dict[str, Any]]:
         """Every event of one conversation, oldest first (blocking)."""

@@ -139,6 +139,17 @@ def test_interactive_learning_in_the_browser(studio: StudioPage) -> None:
     expect(exported.get_by_test_id("export-nlu")).to_contain_text("ask_cash_balance")
 
 
+def test_the_operations_page_charts_the_traffic(studio: StudioPage) -> None:
+    studio.sign_in("padma.trainer")
+    studio.by("nav-operations").click()
+    charts = studio.by("operations-chart")
+    expect(charts).to_have_count(4)
+    messages = studio.page.locator("[data-testid=operations-chart][data-metric=messages] rect")
+    expect(messages).to_have_count(14)
+    expect(studio.by("capabilities-table")).to_contain_text("action_")
+    screenshot(studio.page, "studio-08-operations")
+
+
 def test_review_correct_save_train_activate_and_the_bot_has_learnt(
     studio: StudioPage, studio_stack: tuple[RunningStack, Path]
 ) -> None:

@@ -317,3 +317,19 @@ def test_interactive_learning_confirms_each_step_and_exports(stack: RunningStack
     assert other.send("POST", base + "/parse", json={"text": "hi"}).status_code == 404
     assert studio.send("DELETE", base).status_code == 204
     assert studio.get(base + "/export").status_code == 404
+
+
+def test_operations_figures_come_from_the_conversations(
+    stack: RunningStack, talked: dict[str, str]
+) -> None:
+    body = Studio(stack, "padma.trainer").get("/operations", days=7).json()
+    assert len(body["days"]) == 7 and body["days"][-1]["messages"] >= 3
+    assert body["totals"]["messages"] == sum(d["messages"] for d in body["days"])
+    fallbacks = sum(d["fallbacks"] for d in body["days"])
+    assert body["totals"]["fallback_rate"] == round(fallbacks / body["totals"]["messages"], 3)
+    cash = next(c for c in body["capabilities"] if c["capability"] == "action_cash_balance")
+    assert cash["turns"] >= 1 and cash["p95_ms"] >= cash["p50_ms"] > 0
+    other = Studio(stack, "northwind.trainer").get("/operations", days=7).json()
+    assert other["totals"]["messages"] < body["totals"]["messages"]  # per company
+    assert Studio(stack, "padma.trainer").get("/operations", days=0).status_code == 400
+    assert Studio(stack, "padma.sales").get("/operations").status_code == 403

@@ -120,4 +120,7 @@ export const api = {
 
   // feedback
   feedback: (params) => get("/studio/api/feedback", params),
+
+  // operations
+  operations: (params) => get("/studio/api/operations", params),
 };

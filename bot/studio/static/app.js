@@ -5,7 +5,8 @@
 //
 // data-testid attributes the browser tests drive:
 //   sign-in        signin-username, signin-password, signin-submit, signin-error, signout, who
-//   navigation     nav-conversations, nav-nlu, nav-interactive, nav-training, nav-evaluation, nav-feedback
+//   navigation     nav-conversations, nav-nlu, nav-interactive, nav-training, nav-evaluation, nav-feedback, nav-operations
+//   operations     operations-days, operations-totals, operations-chart (data-metric), capabilities-table
 //   shared         status (aria-live toast), view-error, pager / pager-prev / pager-next,
 //                  confirm-dialog, confirm-ok, confirm-cancel, diff-view,
 //                  intent-select (+ intent-select-new), annotator, annotator-text, annotator-words,
@@ -49,6 +50,7 @@ import * as evaluationView from "./views/evaluation.js";
 import * as feedbackView from "./views/feedback.js";
 import * as interactiveView from "./views/interactive.js";
 import * as nluView from "./views/nlu.js";
+import * as operationsView from "./views/operations.js";
 import * as trainingView from "./views/training.js";
 
 const STUDIO_ROLES = ["trainer", "administrator"];
@@ -137,6 +139,7 @@ const ROUTES = {
   evaluation: evaluationView,
   interactive: interactiveView,
   feedback: feedbackView,
+  operations: operationsView,
 };
 
 export function parseHash(hash = window.location.hash) {

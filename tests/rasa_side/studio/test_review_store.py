@@ -206,3 +206,26 @@ def test_inbox_decisions_are_per_company(tracker_store: SQLTrackerStore) -> None
 def test_texts_compare_without_case_or_spacing() -> None:
     assert normalised("  What's  our CASH ") == "what's our cash"
     assert text_id("Cash  please") == text_id("cash please") != text_id("cash, please")
+
+
+def test_operations_count_per_day_and_rank_capabilities() -> None:
+    from datetime import date
+
+    from bot.studio.conversations import TurnStat
+    from bot.studio.operations import capabilities, daily
+
+    day = 86400.0
+    start = 20000 * day  # 2024-10-04
+    turns = [
+        TurnStat("padma", start + 10, "greet", False, "utter_greet", start + 10.1),
+        TurnStat("padma", start + 20, "ask_sales", False, "action_sales", start + 21.5),
+        TurnStat("padma", start + day, "nlu_fallback", True, "action_default_fallback", None),
+    ]
+    feedback = [{"updated_at": "2024-10-05T09:00:00Z", "rating": "down"}]
+    rows = daily(turns, feedback, date(2024, 10, 4), date(2024, 10, 6))
+    assert [r["messages"] for r in rows] == [2, 1, 0]
+    assert [r["fallback_rate"] for r in rows] == [0, 1.0, 0]
+    assert rows[1]["thumbs_down"] == 1 and rows[1]["p95_ms"] is None  # no reply: no time
+    assert rows[0]["p95_ms"] == 1500.0
+    ranked = capabilities(turns)
+    assert [r["capability"] for r in ranked] == ["action_sales", "utter_greet"]
