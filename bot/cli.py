@@ -7,6 +7,7 @@ tokens              write var/demo_tokens.json and print the demo sign-ins
 nlu build-patterns  rebuild the entity patterns from the ERP master data
 train               train the Rasa model if its inputs changed
 voice FILE | --live ask a spoken question over the voice channel
+privacy export|delete USER  one user's conversations as JSON, or deleted with their ratings
 """
 
 from __future__ import annotations
@@ -264,6 +265,35 @@ def cmd_run(settings: Settings) -> None:
         print("Stopped.", flush=True)
 
 
+def cmd_privacy(settings: Settings, action: str, user: str, out: Path | None, yes: bool) -> None:
+    """Export or delete one user's conversations (and, on delete, their ratings)."""
+    from sqlalchemy import create_engine
+
+    from actions.erp.accounts import AccountService
+    from actions.erp.errors import NotAuthenticated
+    from bot.privacy import delete_conversations, export_conversations
+
+    tracker = create_engine(settings.tracker_store_url.replace("postgres://", "postgresql://", 1))
+    accounts = AccountService(settings.database_url)
+    try:
+        if action == "export":
+            company = accounts.user_company(user)
+            body = export_conversations(tracker, user, company)
+            target = out or Path(f"{user}-conversations.json")
+            target.write_text(json.dumps(body, indent=1, ensure_ascii=False))
+            print(f"{len(body['conversations'])} conversations of {user} written to {target}")
+            return
+        if not yes:
+            sys.exit(f"This deletes every conversation and rating of {user}. Add --yes to go on.")
+        company, ratings = accounts.erase_user_feedback(user)
+        conversations = delete_conversations(tracker, user, company)
+        print(f"Deleted {conversations} conversations and {ratings} ratings of {user}.")
+    except NotAuthenticated as error:
+        sys.exit(str(error))
+    finally:
+        tracker.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -298,6 +328,11 @@ def main(argv: list[str] | None = None) -> None:
     voice_parser.add_argument("--out", type=Path, default=Path("reply.wav"), help="reply WAV")
     voice_parser.add_argument("--url", help="the Rasa server (default: RASA_PORT on 127.0.0.1)")
     voice_parser.add_argument("--json", action="store_true", help="print the channel's JSON")
+    privacy_parser = commands.add_parser("privacy", help="export or delete a user's data")
+    privacy_parser.add_argument("action", choices=["export", "delete"])
+    privacy_parser.add_argument("user", help="the user name, e.g. padma.finance")
+    privacy_parser.add_argument("--out", type=Path, help="export: the JSON file to write")
+    privacy_parser.add_argument("--yes", action="store_true", help="delete: no question asked")
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -319,6 +354,8 @@ def main(argv: list[str] | None = None) -> None:
         cmd_kb_eval(settings, generative=args.generative)
     elif args.command == "kb":
         cmd_kb_ask(settings, args.question, args.company)
+    elif args.command == "privacy":
+        cmd_privacy(settings, args.action, args.user, args.out, args.yes)
     elif args.command == "voice":
         from bot.voice import main as voice_main
 

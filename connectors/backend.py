@@ -80,6 +80,11 @@ class ERPBackend:
             params["rating"] = rating
         return await self._call("GET", "/internal/feedback", params=params)
 
+    async def erase_feedback(self, administrator: str, company: str, user: str) -> int:
+        params = {"administrator": administrator, "company": company, "user": user}
+        body = await self._call("DELETE", "/internal/feedback", params=params)
+        return int(body["erased"])
+
     async def unread_alerts(self, user: str, company: str) -> int:
         body = await self._call(
             "GET", "/internal/alerts/unread", params={"user": user, "company": company}

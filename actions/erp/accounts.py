@@ -12,12 +12,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 
 from actions.erp.access import Actor, load_actor
 from actions.erp.db import read_session, write_session
-from actions.erp.errors import NotAuthenticated
+from actions.erp.errors import NotAuthenticated, PermissionDenied
 from actions.erp.models import Company, MessageFeedback, SignInFailure, User, WebSession
 from bot.auth import verify_password
 
@@ -214,6 +215,40 @@ class AccountService:
                 for row, username in rows
             ]
         return int(total or 0), items
+
+    def erase_feedback(self, administrator: str, company: str, user: str) -> int:
+        """Delete every rating `user` gave (a privacy request); how many were deleted."""
+        with write_session(self.database_url) as session:
+            actor = load_actor(session, administrator, company)
+            if "administrator" not in actor.roles:
+                raise PermissionDenied("Only an administrator can delete a user's data.")
+            target = session.scalar(
+                select(User).where(User.username == user, User.company_id == actor.company_id)
+            )
+            if target is None:
+                raise NotAuthenticated(f"There is no user {user!r} in your company.")
+            return _erase_feedback(session, target)
+
+    def user_company(self, user: str) -> str:
+        with read_session(self.database_url) as session:
+            target = session.scalar(select(User).where(User.username == user))
+            if target is None:
+                raise NotAuthenticated(f"There is no user {user!r}.")
+            return session.get(Company, target.company_id).code
+
+    def erase_user_feedback(self, user: str) -> tuple[str, int]:
+        """The operator's command: `user`'s company, and how many ratings were deleted."""
+        with write_session(self.database_url) as session:
+            target = session.scalar(select(User).where(User.username == user))
+            if target is None:
+                raise NotAuthenticated(f"There is no user {user!r}.")
+            company = session.get(Company, target.company_id)
+            return company.code, _erase_feedback(session, target)
+
+
+def _erase_feedback(session: Any, target: User) -> int:
+    erased = session.execute(delete(MessageFeedback).where(MessageFeedback.user_id == target.id))
+    return int(erased.rowcount or 0)
 
 
 def _info(row: WebSession, actor: Actor) -> SessionInfo:

@@ -28,6 +28,7 @@ from bot.studio.routes import (
     interactive,
     nlu,
     operations,
+    privacy,
     stories,
     training,
 )
@@ -46,6 +47,7 @@ ROUTE_MODULES = (
     interactive,
     feedback,
     operations,
+    privacy,
 )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.privacy import last_erasure
 from bot.studio.texts import normalised, text_id
 
 BATCH = 2000
@@ -112,6 +113,10 @@ class ConversationIndex:
     def __init__(self, engine: sa.engine.Engine) -> None:
         self.engine = engine
         self._lock = threading.Lock()
+        self._erasure = 0
+        self._reset()
+
+    def _reset(self) -> None:
         self._last_id = 0
         self._summaries: dict[str, Summary] = {}
         self._inbox: dict[tuple[str, str], InboxEntry] = {}
@@ -119,8 +124,17 @@ class ConversationIndex:
         self._open_turns: dict[str, TurnStat] = {}
 
     def sync(self) -> None:
-        """Read the events written since the last call (blocking: run it in a thread)."""
+        """Read the events written since the last call (blocking: run it in a thread).
+
+        After a user's conversations were deleted (bot/privacy.py) the index
+        starts over, so nothing of them stays in memory.
+        """
         with self._lock:
+            with self.engine.connect() as connection:
+                erasure = last_erasure(connection)
+            if erasure != self._erasure:
+                self._reset()
+                self._erasure = erasure
             while True:
                 rows = self._rows_after(self._last_id)
                 for row in rows:

@@ -333,3 +333,60 @@ def test_operations_figures_come_from_the_conversations(
     assert other["totals"]["messages"] < body["totals"]["messages"]  # per company
     assert Studio(stack, "padma.trainer").get("/operations", days=0).status_code == 400
     assert Studio(stack, "padma.sales").get("/operations").status_code == 403
+
+
+def test_an_administrator_exports_and_deletes_a_users_data(stack: RunningStack) -> None:
+    """Last in this module: it deletes conversations."""
+    stack.say("padma.warehouse", "what's our stock of A4 paper?", sender="privacy-one")
+    stack.say("padma.warehouse", "ummm well so anyway", sender="privacy-two")
+    admin = Studio(stack, "padma.admin")
+    assert Studio(stack, "padma.trainer").get("/privacy/padma.warehouse").status_code == 403
+    assert admin.get("/privacy/bad name!").status_code == 400
+
+    exported = admin.get("/privacy/padma.warehouse").json()
+    assert [c["id"] for c in exported["conversations"]] == [
+        "padma.warehouse:privacy-one",
+        "padma.warehouse:privacy-two",
+    ]
+    texts = [e.get("text") for c in exported["conversations"] for e in c["events"]]
+    assert "what's our stock of A4 paper?" in texts
+    # another company's administrator finds nothing of it, and cannot delete it
+    assert (
+        Studio(stack, "northwind.admin").get("/privacy/padma.warehouse").json()["conversations"]
+        == []
+    )
+    refused = Studio(stack, "northwind.admin").send("DELETE", "/privacy/padma.warehouse")
+    assert refused.status_code == 403
+    assert len(admin.get("/privacy/padma.warehouse").json()["conversations"]) == 2
+
+    deleted = admin.send("DELETE", "/privacy/padma.warehouse").json()
+    assert deleted == {"user": "padma.warehouse", "conversations": 2, "ratings": 0}
+    assert admin.get("/privacy/padma.warehouse").json()["conversations"] == []
+    listed = Studio(stack, "padma.trainer").get("/conversations", per_page=100).json()
+    assert not [c for c in listed["conversations"] if c["user"] == "padma.warehouse"]
+    assert (
+        Studio(stack, "padma.trainer")
+        .get(conversation_path("padma.warehouse:privacy-one"))
+        .status_code
+        == 404
+    )
+    inbox = Studio(stack, "padma.trainer").get("/nlu/inbox", per_page=100).json()
+    assert "what's our stock of A4 paper?" not in [i["text"] for i in inbox["items"]]
+    # other users' conversations are untouched
+    assert [c for c in listed["conversations"] if c["user"] == "padma.finance"]
+
+
+def test_the_privacy_command_exports_and_deletes(stack: RunningStack, tmp_path: Path) -> None:
+    from bot.cli import cmd_privacy
+
+    stack.say("padma.approver", "anything waiting for my approval?", sender="privacy-cli")
+    out = tmp_path / "approver.json"
+    cmd_privacy(stack.settings, "export", "padma.approver", out, yes=False)
+    assert "padma.approver:privacy-cli" in out.read_text()
+    with pytest.raises(SystemExit, match="--yes"):
+        cmd_privacy(stack.settings, "delete", "padma.approver", None, yes=False)
+    cmd_privacy(stack.settings, "delete", "padma.approver", None, yes=True)
+    cmd_privacy(stack.settings, "export", "padma.approver", out, yes=False)
+    assert "privacy-cli" not in out.read_text()
+    with pytest.raises(SystemExit, match="no user"):
+        cmd_privacy(stack.settings, "export", "nobody.here", out, yes=False)

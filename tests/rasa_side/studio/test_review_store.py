@@ -229,3 +229,41 @@ def test_operations_count_per_day_and_rank_capabilities() -> None:
     assert rows[0]["p95_ms"] == 1500.0
     ranked = capabilities(turns)
     assert [r["capability"] for r in ranked] == ["action_sales", "utter_greet"]
+
+
+def test_a_users_conversations_are_exported_and_deleted_and_the_index_forgets_them(
+    tracker_store: SQLTrackerStore,
+) -> None:
+    from bot.privacy import delete_conversations, export_conversations, user_conversations
+
+    save(
+        tracker_store,
+        "padma.finance:a",
+        [user("cash please", "ask_cash_balance", 0.9, "padma", 1.0)],
+    )
+    save(tracker_store, "padma.finance:b", [user("sales?", "ask_sales", 0.9, "padma", 2.0)])
+    # an id that looks like padma.finance's but another identity spoke: not theirs
+    save(tracker_store, "padma.finance:c", [user("hi", "greet", 0.9, "northwind", 3.0)])
+    save(tracker_store, "padma.sales:d", [user("hello", "greet", 0.9, "padma", 4.0)])
+    engine = tracker_store.engine
+    index = ConversationIndex(engine)
+    index.sync()
+    MarkStore(engine).update("padma.finance:a", "padma", "t", {"tags": ["x"]})
+
+    assert user_conversations(engine, "padma.finance", "padma") == [
+        "padma.finance:a",
+        "padma.finance:b",
+    ]
+    exported = export_conversations(engine, "padma.finance", "padma")
+    assert [e["text"] for c in exported["conversations"] for e in c["events"] if "text" in e] == [
+        "cash please",
+        "sales?",
+    ]
+    assert delete_conversations(engine, "padma.finance", "padma") == 2
+    assert user_conversations(engine, "padma.finance", "padma") == []
+    assert MarkStore(engine).all_marks("padma") == {}
+    index.sync()
+    assert {s.id for s in index.summaries("padma")} == {"padma.sales:d"}
+    assert {e.text for e in index.inbox("padma")} == {"hello"}
+    assert [s.id for s in index.summaries("northwind")] == ["padma.finance:c"]
+    assert delete_conversations(engine, "padma.finance", "padma") == 0
