@@ -38,6 +38,7 @@ from connectors.streaming import (
     sse,
     stream_callback_url,
 )
+from connectors.unreachable import answering
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ class AuthenticatedRestInput(InputChannel):
         return sender, message
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = answering(on_new_message)
         webhook = Blueprint("erp_webhook", __name__)
 
         @webhook.get("/")

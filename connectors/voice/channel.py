@@ -38,6 +38,7 @@ from connectors.erp_channel import (
 )
 from connectors.identity import Authenticator
 from connectors.metrics import MESSAGE_SECONDS, REQUESTS, VOICE_SECONDS
+from connectors.unreachable import answering
 from connectors.voice import engines
 from connectors.voice.audio import Audio, AudioRejected, decode
 from connectors.voice.spoken import normalise, speakable
@@ -200,6 +201,7 @@ class VoiceInput(AuthenticatedRestInput):
     # --- HTTP ------------------------------------------------------------------------
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = answering(on_new_message)
         voice = Blueprint("voice_webhook", __name__)
 
         @voice.listener("after_server_start")

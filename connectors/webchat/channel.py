@@ -32,6 +32,7 @@ from connectors.backend import BackendRefused, BackendUnavailable, ERPBackend
 from connectors.identity import Authenticator, NotSignedIn
 from connectors.metrics import MESSAGE_SECONDS
 from connectors.streaming import StreamClosed, relay_while, shared_relay, stream_callback_url
+from connectors.unreachable import answering
 from connectors.webchat.conversations import Conversation, Conversations
 from connectors.webchat.messages import WebChatOutput
 from connectors.webchat.routes import SESSION_ID, UNREACHABLE, add_http_routes
@@ -112,6 +113,7 @@ class WebChatInput(InputChannel):
         return await self.authenticator.identify_header(request.headers.get("Authorization"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = answering(on_new_message)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         self.sio = sio
         chat = SocketBlueprint(sio, self.socketio_path, "webchat", __name__)

@@ -23,6 +23,7 @@ from bot.config import ROOT
 from connectors.backend import BackendRefused, BackendUnavailable
 from connectors.identity import NotSignedIn
 from connectors.metrics import REQUESTS
+from connectors.unreachable import UNREACHABLE
 from connectors.webchat.messages import find_bot_text, history
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ NODE_MODULES = ROOT / "node_modules"
 # only these npm packages are served, and only their built files
 VENDOR_PACKAGES = {"socket.io-client": "dist", "rasa-webchat": "lib"}
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-UNREACHABLE = "I can't reach the ERP right now. Please try again in a moment."
 
 
 class Refused(Exception):
