@@ -36,7 +36,7 @@ class DetectorSettings:
     approval_critical_days: int = 14  # ... and is critical from this many days
     sales_weeks: int = 8  # weeks of same-weekday history behind the sales baseline
     sales_window_days: int = 7  # complete days (before as_of) checked for sales anomalies
-    sales_threshold: float = 3.5  # robust z-score (on log sales) that counts as anomalous
+    sales_threshold: float = 2.5  # robust z-score (on log sales) that counts as anomalous
 
 
 def system_context(session: Session, company: Company, as_of: date) -> Context:

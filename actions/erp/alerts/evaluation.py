@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import BigInteger, Numeric, cast, func, literal, select, type_coerce, update
 
 from actions.erp.alerts.base import DetectorSettings, companies, system_context
 from actions.erp.alerts.sales import daily_sales, find_anomalies, sales_anomalies
@@ -87,7 +87,12 @@ def choose_plants(
                     for k in range(0, weeks + 1)
                 )
             ]
-            picked = sorted(rng.sample(eligible, min(per_company, len(eligible))))
+            # one day per weekday at most: a planted day is never in another's baseline
+            by_weekday: dict[int, list[date]] = {}
+            for day in eligible:
+                by_weekday.setdefault(day.weekday(), []).append(day)
+            days = [rng.choice(by_weekday[w]) for w in sorted(by_weekday)]
+            picked = sorted(rng.sample(days, min(per_company, len(days))))
             for n, day in enumerate(picked):
                 plants.append(Plant(company.code, day, DROP if n % 2 == 0 else SPIKE))
     return plants
@@ -95,30 +100,42 @@ def choose_plants(
 
 def plant_anomalies(database_url: str, plants: list[Plant], weeks: int = 8) -> None:
     """Scale each planted day's counted sales orders to `factor` × the weekday median."""
-    with write_session(database_url) as session:
-        ids = dict(session.execute(select(Company.code, Company.id)).all())
+    targets = []
+    with read_session(database_url) as session:
         for plant in plants:
-            company = session.get(Company, ids[plant.company])
-            assert company is not None
+            company = session.scalars(select(Company).where(Company.code == plant.company)).one()
             ctx = system_context(session, company, plant.day)
             series = daily_sales(ctx, plant.day - timedelta(weeks=weeks), plant.day)
             usual = sorted(series[plant.day - timedelta(weeks=k)] for k in range(1, weeks + 1))
             median = (usual[len(usual) // 2 - 1] + usual[len(usual) // 2]) / 2
-            actual = series[plant.day]
-            if actual <= 0 or median <= 0:
-                raise ValueError(f"{plant.company} has no sales to scale on {plant.day}")
-            ratio = Decimal(str(round(plant.factor * median / actual, 6)))
-            session.execute(
-                update(SalesOrder)
-                .where(SalesOrder.company_id == company.id)
-                .where(SalesOrder.order_date == plant.day)
-                .where(SalesOrder.status.in_(COUNTED))
-                .values(
-                    subtotal=SalesOrder.subtotal * ratio,
-                    discount_total=SalesOrder.discount_total * ratio,
-                )
-                .execution_options(synchronize_session=False)
-            )
+            targets.append((plant.company, plant.day, plant.factor * median))
+    for code, day, total in targets:
+        set_day_total(database_url, code, day, total)
+
+
+def set_day_total(database_url: str, company: str, day: date, total: float) -> None:
+    """Scale one day's counted sales orders so that its net sales come to `total`."""
+    with write_session(database_url) as session:
+        company_row = session.scalars(select(Company).where(Company.code == company)).one()
+        actual = daily_sales(system_context(session, company_row, day), day, day)[day]
+        if actual <= 0 or total <= 0:
+            raise ValueError(f"{company} has no sales to scale on {day}")
+        ratio = Decimal(str(round(total / actual, 6)))
+        session.execute(
+            update(SalesOrder)
+            .where(SalesOrder.company_id == company_row.id)
+            .where(SalesOrder.order_date == day)
+            .where(SalesOrder.status.in_(COUNTED))
+            .values(subtotal=_scaled(SalesOrder.subtotal, ratio))
+            .values(discount_total=_scaled(SalesOrder.discount_total, ratio))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _scaled(column, ratio: Decimal):
+    """column × ratio in the stored minor units (a Money bind would be in minor units too)."""
+    raw = type_coerce(column, BigInteger) * literal(ratio, Numeric(18, 6))
+    return cast(func.round(raw), BigInteger)
 
 
 def evaluate(

@@ -64,7 +64,7 @@ def find_anomalies(
     days: Iterable[date],
     *,
     weeks: int = 8,
-    threshold: float = 3.5,
+    threshold: float = 2.5,
 ) -> list[Anomaly]:
     """The anomalous days among `days`; `series` holds daily sales, missing days are 0."""
     found = []
