@@ -497,3 +497,41 @@ def test_precision_and_recall_at_full_scale(full_scale_url: str) -> None:
 def test_planting_refuses_a_day_without_sales(writable_url: str) -> None:
     with pytest.raises(ValueError, match="no sales"):
         plant_anomalies(writable_url, [Plant("padma", AS_OF + timedelta(days=30), DROP)])
+
+
+# --- the session-start greeting ---------------------------------------------------------
+
+
+async def test_session_start_mentions_unread_critical_and_warning_alerts(
+    writable_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rasa_sdk.executor import ActionExecutor
+
+    from actions.handlers import common, session
+    from tests.test_actions import action_call
+
+    service = ERPService(writable_url, today=lambda: AS_OF)
+    monkeypatch.setattr(common, "get_service", lambda: service)
+    monkeypatch.setattr(session, "get_service", lambda: service)
+    executor = ActionExecutor()
+    executor.register_package("actions.handlers")
+    metadata = {"identity": {"user": "padma.finance", "company": "padma"}}
+    call = action_call("action_session_start", slots={"session_started_metadata": metadata})
+
+    async def greeting() -> list[str]:
+        result = (await executor.run(call)).model_dump()
+        return [r["text"] for r in result["responses"]]
+
+    assert await greeting() == []  # no alerts yet: nothing extra is said
+    run_detectors(writable_url, AS_OF)
+    counts = service.unread_alert_counts("padma.finance", "padma")
+    assert counts["critical"] and counts["warning"]
+    total = counts["critical"] + counts["warning"]
+    assert await greeting() == [
+        f"You have {total} unread alerts ({counts['critical']} critical and "
+        f'{counts["warning"]} warning). Ask "any alerts?" to see them.'
+    ]
+    # the warehouse clerk only counts their own alerts
+    warehouse = service.alert_greeting("padma.warehouse", "padma")
+    assert warehouse is not None and warehouse != await greeting()
+    assert service.alert_greeting("padma.trainer", "padma") is None  # no alerts.read

@@ -117,6 +117,19 @@ class ERPService:
                     counts[a.severity.value] += 1
         return counts
 
+    def alert_greeting(self, username: str | None, company: str | None) -> str | None:
+        """The session-start line about unread critical and warning alerts; None if none."""
+        counts = self.unread_alert_counts(username, company)
+        critical, warning = counts["critical"], counts["warning"]
+        if not critical and not warning:
+            return None
+        parts = [f"{n} {label}" for n, label in ((critical, "critical"), (warning, "warning")) if n]
+        total = critical + warning
+        return (
+            f"You have {total} unread alert{'s' if total != 1 else ''} "
+            f'({" and ".join(parts)}). Ask "any alerts?" to see them.'
+        )
+
     # --- alert state: read, dismiss, act ------------------------------------------
 
     def mark_read(self, alert_id: int, username: str | None, company: str | None) -> AlertReply:
