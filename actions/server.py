@@ -55,7 +55,7 @@ def build_app() -> Sanic:
     return app
 
 
-async def alert_detectors(settings: Settings) -> None:
+async def alert_detectors(settings: Settings, initial_delay: float = 5.0) -> None:
     """Run the alert detectors every ERP_ALERT_INTERVAL_SECONDS, off the event loop."""
     from actions.erp.alerts import run_detectors
     from actions.erp.alerts.scheduler import run_periodically
@@ -66,7 +66,7 @@ async def alert_detectors(settings: Settings) -> None:
     await run_periodically(
         lambda: run_detectors(settings.database_url),
         settings.alert_interval_seconds,
-        initial_delay=5.0,
+        initial_delay=initial_delay,
         on_result=report,
     )
 

@@ -443,6 +443,32 @@ async def test_interval_zero_disables_the_scheduler() -> None:
     assert load_settings({}).alert_interval_seconds == 300
 
 
+async def test_the_action_server_task_runs_the_detectors_and_survives_a_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import actions.erp.alerts as alerts_package
+    from actions.server import alert_detectors
+
+    calls: list[str] = []
+
+    def fake_run(database_url: str):
+        calls.append(database_url)
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        return type("Report", (), {"new_total": 0})()
+
+    monkeypatch.setattr(alerts_package, "run_detectors", fake_run)
+    settings = load_settings(
+        {"DATABASE_URL": "sqlite:///nowhere.db", "ERP_ALERT_INTERVAL_SECONDS": "1"}
+    )
+    task = asyncio.create_task(alert_detectors(settings, initial_delay=0))
+    await asyncio.sleep(1.5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert calls == ["sqlite:///nowhere.db"] * 2
+
+
 # --- the command line ---------------------------------------------------------------
 
 
