@@ -50,7 +50,7 @@ class Anomaly:
     day: date
     value: float
     expected: float  # the weekday median
-    low: float  # the expected range, back in currency units
+    low: float  # the range a normal day falls in, in currency units
     high: float
     score: float  # robust z on log sales; negative: a drop
 
@@ -82,8 +82,9 @@ def find_anomalies(
         expected = statistics.median(history)
         if abs(score) <= threshold or expected / RATIO <= value <= expected * RATIO:
             continue
-        low = math.expm1(max(centre - threshold * scale, 0.0))
-        high = math.expm1(centre + threshold * scale)
+        # normal: inside the z band or inside the ratio band, so the range is their union
+        low = min(math.expm1(max(centre - threshold * scale, 0.0)), expected / RATIO)
+        high = max(math.expm1(centre + threshold * scale), expected * RATIO)
         found.append(Anomaly(day, value, expected, low, high, score))
     return found
 
