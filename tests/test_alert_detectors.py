@@ -441,6 +441,12 @@ async def test_interval_zero_disables_the_scheduler() -> None:
     settings = load_settings({"ERP_ALERT_INTERVAL_SECONDS": "0"})
     assert settings.alert_interval_seconds == 0
     assert load_settings({}).alert_interval_seconds == 300
+    with pytest.raises(SystemExit, match="0 \\(off\\) or more"):
+        load_settings({"ERP_ALERT_INTERVAL_SECONDS": "-1"})
+    # the supervisor hands the setting to the action server it starts
+    from bot.supervisor import base_environment
+
+    assert base_environment(settings)["ERP_ALERT_INTERVAL_SECONDS"] == "0"
 
 
 async def test_the_action_server_task_runs_the_detectors_and_survives_a_failure(
