@@ -13,6 +13,9 @@ from sanic import Sanic, response
 from sanic.request import Request
 
 from actions.internal_api import build_blueprint as build_internal_blueprint
+from bot.config import Settings, load_settings
+
+logger = logging.getLogger(__name__)
 
 HANDLERS_PACKAGE = "actions.handlers"
 
@@ -39,11 +42,33 @@ def build_app() -> Sanic:
 
         app.add_task(asyncio.to_thread(get_knowledge().warm_up), name="knowledge-warm-up")
 
+    @app.after_server_start
+    async def start_alert_detectors(app: Sanic) -> None:
+        settings = load_settings()
+        if settings.alert_interval_seconds > 0:
+            app.add_task(alert_detectors(settings), name="alert-detectors")
+
     @app.get("/metrics")
     async def metrics(_: Request) -> response.HTTPResponse:
         return response.raw(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+async def alert_detectors(settings: Settings, initial_delay: float = 5.0) -> None:
+    """Run the alert detectors every ERP_ALERT_INTERVAL_SECONDS, off the event loop."""
+    from actions.erp.alerts import run_detectors
+    from actions.erp.alerts.scheduler import run_periodically
+
+    def report(result: object) -> None:
+        logger.info("alert detectors: %s new alerts", getattr(result, "new_total", "?"))
+
+    await run_periodically(
+        lambda: run_detectors(settings.database_url),
+        settings.alert_interval_seconds,
+        initial_delay=initial_delay,
+        on_result=report,
+    )
 
 
 def serve(host: str, port: int) -> None:

@@ -8,6 +8,8 @@ nlu build-patterns  rebuild the entity patterns from the ERP master data
 train               train the Rasa model if its inputs changed
 voice FILE | --live ask a spoken question over the voice channel
 privacy export|delete USER  one user's conversations as JSON, or deleted with their ratings
+alerts run          run the alert detectors now (--company X) and print what they found
+alerts eval         precision and recall of the sales-anomaly detector on planted anomalies
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import json
 import signal
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Settings, load_settings
 
 if TYPE_CHECKING:  # Haystack loads only for the knowledge commands
+    from actions.erp.alerts import RunReport
     from actions.knowledge.index import StoreBackend
 
 
@@ -218,6 +221,56 @@ def cmd_kb_ask(settings: Settings, question: str, company: str) -> None:
     )
 
 
+def cmd_alerts_run(
+    settings: Settings, company: str | None = None, as_of: date | None = None
+) -> RunReport:
+    """Run the detectors now, with a line per company as it starts; print the summary."""
+    from actions.erp.alerts import run_detectors
+
+    def progress(code: str, index: int, total: int) -> None:
+        print(f"  [{index}/{total}] {code} ...", flush=True)
+
+    try:
+        report = run_detectors(settings.database_url, as_of, company, progress=progress)
+    except ValueError as error:
+        sys.exit(str(error))
+    print(report.describe())
+    return report
+
+
+def cmd_alerts_eval(scale: float = 1.0, as_of: date | None = None) -> dict:
+    """Seed a scratch demo database, plant anomalies, score the sales detector on them."""
+    import tempfile
+
+    from actions.erp.alerts.evaluation import (
+        alerts_on_seasonality,
+        choose_plants,
+        evaluate,
+        plant_anomalies,
+    )
+    from actions.erp.db import dispose_engine
+    from actions.erp.demo.catalog import PROFILES
+    from actions.erp.migrate import upgrade
+    from actions.erp.seed import seed
+
+    as_of = as_of or date(2026, 11, 22)
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{scratch}/eval.db"
+        print(f"  seeding a scratch demo database (scale {scale:g}) ...", flush=True)
+        upgrade(url)
+        seed(url, as_of=as_of, scale=scale)
+        after = as_of + timedelta(days=1)  # every seeded day is complete
+        plants = choose_plants(url, after)
+        plant_anomalies(url, plants)
+        result = evaluate(url, after, plants).as_dict()
+        dispose_engine(url)
+    result["alerts_on_pure_weekly_seasonality"] = {
+        p.code: alerts_on_seasonality(p.weekday_factor) for p in PROFILES
+    }
+    print(json.dumps(result, indent=2))
+    return result
+
+
 def cmd_run(settings: Settings) -> None:
     from bot.supervisor import Stack
 
@@ -333,6 +386,13 @@ def main(argv: list[str] | None = None) -> None:
     privacy_parser.add_argument("user", help="the user name, e.g. padma.finance")
     privacy_parser.add_argument("--out", type=Path, help="export: the JSON file to write")
     privacy_parser.add_argument("--yes", action="store_true", help="delete: no question asked")
+    alerts_parser = commands.add_parser("alerts", help="alert detectors")
+    alerts_commands = alerts_parser.add_subparsers(dest="alerts_command", required=True)
+    alerts_run = alerts_commands.add_parser("run", help="run the detectors now")
+    alerts_run.add_argument("--company", help="one company's code (default: all)")
+    alerts_run.add_argument("--as-of", type=date.fromisoformat, default=None)
+    alerts_eval = alerts_commands.add_parser("eval", help="evaluate the sales-anomaly detector")
+    alerts_eval.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -356,6 +416,10 @@ def main(argv: list[str] | None = None) -> None:
         cmd_kb_ask(settings, args.question, args.company)
     elif args.command == "privacy":
         cmd_privacy(settings, args.action, args.user, args.out, args.yes)
+    elif args.command == "alerts" and args.alerts_command == "run":
+        cmd_alerts_run(settings, args.company, args.as_of)
+    elif args.command == "alerts":
+        cmd_alerts_eval(scale=args.scale)
     elif args.command == "voice":
         from bot.voice import main as voice_main
 

@@ -35,6 +35,8 @@ class Settings:
     writes_per_minute: int = 20
     # the Rasa project the training studio edits; None: this repository
     studio_workspace: Path | None = None
+    # seconds between background runs of the alert detectors; 0: disabled
+    alert_interval_seconds: int = 300
 
     @property
     def models_dir(self) -> Path:
@@ -120,6 +122,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         confirmation_ttl_seconds=_positive_int(env, "ERP_CONFIRMATION_TTL_SECONDS", 300),
         writes_per_minute=_positive_int(env, "ERP_WRITES_PER_MINUTE", 20),
         studio_workspace=Path(env["STUDIO_WORKSPACE"]) if env.get("STUDIO_WORKSPACE") else None,
+        alert_interval_seconds=_non_negative_int(env, "ERP_ALERT_INTERVAL_SECONDS", 300),
     )
 
 
@@ -178,6 +181,19 @@ def _kb_store_url(env: dict[str, str]) -> str | None:
         return check_kb_store_url(raw)
     except ValueError as error:
         raise SystemExit(str(error)) from None
+
+
+def _non_negative_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < 0:
+        raise SystemExit(f"{name} must be 0 (off) or more, not {value}.")
+    return value
 
 
 def _positive_int(env: dict[str, str], name: str, default: int) -> int:

@@ -136,6 +136,7 @@ def base_environment(settings: Settings) -> dict[str, str]:
         RASA_PORT=str(settings.rasa_port),
         ACTIONS_PORT=str(settings.actions_port),
         KB_DIR=str(settings.kb_dir),
+        ERP_ALERT_INTERVAL_SECONDS=str(settings.alert_interval_seconds),
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         HAYSTACK_TELEMETRY_ENABLED="False",

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 
 from actions.erp.access import Actor, load_actor
+from actions.erp.alerts import state as alert_state
+from actions.erp.alerts.state import AlertReply
 from actions.erp.answers import Answer
 from actions.erp.context import Context, Request
 from actions.erp.db import read_session, write_session
@@ -28,7 +30,7 @@ from actions.erp.errors import (
     NotFound,
     PermissionDenied,
 )
-from actions.erp.models import AlertStatus
+from actions.erp.models import AlertSeverity, AlertStatus
 from actions.erp.reports import (
     aging,
     alerts,
@@ -102,6 +104,89 @@ class ERPService:
                 return 0
             context = Context(session, actor, self._today())
             return sum(1 for a in visible_alerts(context) if a.status is AlertStatus.UNREAD)
+
+    def unread_alert_counts(self, username: str | None, company: str | None) -> dict[str, int]:
+        """Unread open alerts of this user by severity ("critical", "warning", "info")."""
+        counts = {s.value: 0 for s in AlertSeverity}
+        with read_session(self.database_url) as session:
+            actor = load_actor(session, username, company)
+            if not actor.can("alerts.read"):
+                return counts
+            for a in visible_alerts(Context(session, actor, self._today())):
+                if a.status is AlertStatus.UNREAD:
+                    counts[a.severity.value] += 1
+        return counts
+
+    def alert_greeting(self, username: str | None, company: str | None) -> str | None:
+        """The session-start line about unread critical and warning alerts; None if none."""
+        counts = self.unread_alert_counts(username, company)
+        critical, warning = counts["critical"], counts["warning"]
+        if not critical and not warning:
+            return None
+        parts = [f"{n} {label}" for n, label in ((critical, "critical"), (warning, "warning")) if n]
+        total = critical + warning
+        return (
+            f"You have {total} unread alert{'s' if total != 1 else ''} "
+            f'({" and ".join(parts)}). Ask "any alerts?" to see them.'
+        )
+
+    # --- alert state: read, dismiss, act ------------------------------------------
+
+    def mark_read(self, alert_id: int, username: str | None, company: str | None) -> AlertReply:
+        return self._alert_call(
+            username, company, lambda ctx: alert_state.set_status(ctx, alert_id, AlertStatus.READ)
+        )
+
+    def dismiss(self, alert_id: int, username: str | None, company: str | None) -> AlertReply:
+        return self._alert_call(
+            username,
+            company,
+            lambda ctx: alert_state.set_status(ctx, alert_id, AlertStatus.DISMISSED),
+        )
+
+    def act(self, alert_id: int, username: str | None, company: str | None) -> AlertReply:
+        """Act on an alert: start what it suggests, then mark it acted on.
+
+        A purchase order approval starts the confirmed write (the reply's `write`
+        asks the user to confirm); when that start is refused, nothing changes.
+        """
+        plan = self._alert_call(
+            username, company, lambda ctx: alert_state.plan_action(ctx, alert_id)
+        )
+        if plan.outcome != "done":
+            return plan
+        if plan.command == "approve_purchase_order":
+            reference = str(plan.draft["document"])
+            started = self.start_write(
+                plan.command,
+                username,
+                company,
+                Request(f"approve {reference}", {"document_ref": [reference]}),
+            )
+            if started.outcome in ("refused", "failed"):
+                return AlertReply(started.text, started.outcome, alert_id, write=started)
+            plan.write = started
+            plan.draft = dict(started.draft)
+        marked = self._alert_call(
+            username, company, lambda ctx: alert_state.set_status(ctx, alert_id, AlertStatus.ACTED)
+        )
+        if marked.outcome != "done":
+            return marked
+        plan.status = marked.status
+        return plan
+
+    def _alert_call(
+        self, username: str | None, company: str | None, step: Callable[[Context], AlertReply]
+    ) -> AlertReply:
+        try:
+            with write_session(self.database_url) as session:
+                actor = load_actor(session, username, company)
+                return step(Context(session, actor, self._today(), self._now()))
+        except (PermissionDenied, NotAuthenticated, NotFound) as error:
+            return AlertReply(str(error), "refused")
+        except OperationalError:
+            logger.exception("database unreachable while changing an alert")
+            return AlertReply(UNREACHABLE + " Nothing was changed.", "failed")
 
     def ask(
         self, capability: str, username: str | None, company: str | None, request: Request

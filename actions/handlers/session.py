@@ -49,5 +49,17 @@ class ActionSessionStart(Action):
                     SlotSet("erp_user_name", profile.full_name),
                     SlotSet("erp_company_name", profile.company_name),
                 ]
+                await _greet_with_alerts(dispatcher, profile.username, profile.company_code)
         events.append(ActionExecuted("action_listen"))
         return events
+
+
+async def _greet_with_alerts(dispatcher: CollectingDispatcher, user: str, company: str) -> None:
+    """Mention unread critical and warning alerts; never fails the session start."""
+    try:
+        text = await asyncio.to_thread(get_service().alert_greeting, user, company)
+    except Exception:
+        logger.exception("could not count the unread alerts of %s", user)
+        return
+    if text:
+        dispatcher.utter_message(text=text)

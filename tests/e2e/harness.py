@@ -89,6 +89,8 @@ def running_stack(
         "ERP_VAR_DIR": str(var_dir),
         "RASA_PORT": str(free_port()),
         "ACTIONS_PORT": str(free_port()),
+        # alerts only when a test asks: conversations expect the seeded data as it is
+        "ERP_ALERT_INTERVAL_SECONDS": "0",
         **(extra_env or {}),
     }
     settings = load_settings(env)

@@ -1,0 +1,124 @@
+"""Alert state changes on behalf of a user: read, dismiss, act.
+
+Every change loads the alert by id within the user's own company and only if it
+is addressed to them (to them, one of their roles, or everyone), exactly the
+alerts `visible_alerts` lists; anything else is "not found", so another
+company's alert ids reveal nothing and change nothing.
+
+Acting on an alert returns what to do next. For a purchase order waiting for
+approval it is the start of the confirmed write `approve_purchase_order` (the
+service starts it; the user still confirms). There is no command that creates
+a purchase order yet, so a low-stock alert returns the draft of one (product,
+warehouse, quantity) and its suggested text; other alerts return their
+suggested action as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import or_, select
+
+from actions.erp.context import Context
+from actions.erp.errors import NotFound
+from actions.erp.models import Alert, AlertStatus, Role, Warehouse
+from actions.erp.reports.inventory import below_reorder_level
+
+Outcome = Literal["done", "refused", "failed"]
+
+
+@dataclass
+class AlertReply:
+    text: str
+    outcome: Outcome
+    alert_id: int | None = None
+    status: str | None = None
+    # for act: the confirmed write to start (name and draft), or a purchase order draft
+    command: str | None = None
+    draft: dict[str, Any] = field(default_factory=dict)
+    write: Any = None  # the WriteReply of the started write, when one was started
+
+
+def find_alert(ctx: Context, alert_id: int, *, lock: bool = False) -> Alert:
+    ctx.actor.require("alerts.read")
+    role_ids = select(Role.id).where(Role.code.in_(sorted(ctx.actor.roles)))
+    query = (
+        select(Alert)
+        .where(Alert.id == alert_id)
+        .where(Alert.company_id == ctx.company_id)
+        .where(
+            or_(
+                Alert.target_user_id == ctx.actor.user_id,
+                Alert.target_role_id.in_(role_ids),
+                (Alert.target_user_id.is_(None)) & (Alert.target_role_id.is_(None)),
+            )
+        )
+    )
+    if lock:
+        query = query.with_for_update()
+    alert = ctx.session.scalar(query)
+    if alert is None:
+        raise NotFound(f"I can't find alert #{alert_id} among your alerts.")
+    return alert
+
+
+def set_status(ctx: Context, alert_id: int, status: AlertStatus) -> AlertReply:
+    alert = find_alert(ctx, alert_id, lock=True)
+    if status is AlertStatus.READ and alert.status is not AlertStatus.UNREAD:
+        # reading never reopens a dismissed or acted-on alert
+        return AlertReply(
+            f"Alert #{alert.id} is already {alert.status.value}.",
+            "done",
+            alert.id,
+            alert.status.value,
+        )
+    alert.status = status
+    ctx.session.flush()
+    verb = {
+        AlertStatus.READ: "marked as read",
+        AlertStatus.DISMISSED: "dismissed",
+        AlertStatus.ACTED: "marked as acted on",
+    }[status]
+    return AlertReply(f"Alert #{alert.id} is {verb}.", "done", alert.id, status.value)
+
+
+def plan_action(ctx: Context, alert_id: int) -> AlertReply:
+    """What acting on an alert starts; changes nothing (the service then marks it acted)."""
+    alert = find_alert(ctx, alert_id)
+    if alert.alert_type == "po_approval_waiting":
+        return AlertReply(
+            alert.suggested_action,
+            "done",
+            alert.id,
+            command="approve_purchase_order",
+            draft={"document": alert.record_ref},
+        )
+    if alert.alert_type == "low_stock":
+        code = alert.dedup_key.rsplit(":", 1)[-1]
+        warehouse = ctx.session.scalar(
+            select(Warehouse.id).where(
+                Warehouse.company_id == ctx.company_id, Warehouse.code == code
+            )
+        )
+        items = below_reorder_level(ctx, warehouse) if warehouse is not None else []
+        item = next((i for i in items if i["sku"] == alert.record_ref), None)
+        if item is None or not item["suggested"]:
+            return AlertReply(
+                f"{alert.record_ref} no longer needs a new purchase order: "
+                "it is back at its reorder level or covered by open orders.",
+                "done",
+                alert.id,
+            )
+        return AlertReply(
+            alert.suggested_action,
+            "done",
+            alert.id,
+            command="purchase_order_draft",
+            draft={
+                "product": item["sku"],
+                "warehouse": item["warehouse"],
+                "quantity": item["suggested"],
+            },
+        )
+    return AlertReply(alert.suggested_action or alert.message, "done", alert.id)
