@@ -50,6 +50,7 @@ _LEAD = re.compile(
     r"^(?:(?:please|pls|can you|could you|ok|okay|hey)\s+)*"
     r"(?:remember|memori[sz]e|note|make a note|keep in mind|save a preference|save)"
     r"(?:\s+(?:this|that|to))?\s*[:,-]?\s*",
+    re.IGNORECASE,
 )
 _FORGET_ALL = re.compile(
     r"\b(everything|all|reset|wipe|erase|clear my (?:preferences|settings|memory))\b"
