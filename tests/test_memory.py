@@ -85,6 +85,14 @@ def test_unknown_warehouse_is_refused_and_changes_nothing(writer: ERPService) ->
     assert [(r.key, r.value) for r in rows(writer.database_url)] == [("default_warehouse", "DHK")]
 
 
+def test_caring_about_something_that_is_no_warehouse_is_a_note(writer: ERPService) -> None:
+    answer = writer.remember(*SALES, say("remember that I only care about overdue invoices"))
+    assert answer.outcome == "ok" and "Noted" in answer.text, answer.text
+    assert [(r.kind, r.value) for r in rows(writer.database_url)] == [
+        (MemoryKind.FACT, "I only care about overdue invoices")
+    ]
+
+
 def test_another_companys_warehouse_is_not_accepted(writer: ERPService) -> None:
     dallas = say("my default warehouse is Dallas TX", warehouse="Dallas TX")
     answer = writer.remember(*SALES, dallas)

@@ -175,14 +175,20 @@ def _note_key(note: str) -> str:
     return NOTE_PREFIX + hashlib.sha1(words.encode()).hexdigest()[:16]
 
 
-def _warehouse_text(request: Request) -> str | None:
+def _warehouse_text(request: Request) -> tuple[str | None, bool]:
+    """The warehouse the request names, and whether it surely means a warehouse.
+
+    A warehouse entity or the word "warehouse" is sure: an unknown name is then
+    refused. "I only care about X" is a guess: if X is no warehouse, it is a note.
+    """
     named = request.first("warehouse")
     if named:
-        return named
-    if "warehouse" not in request.text.lower() and not request.mentions(" care about "):
-        return None
+        return named, True
+    sure = "warehouse" in request.text.lower()
+    if not sure and not request.mentions(" care about "):
+        return None, False
     match = _WAREHOUSE_NAME.search(request.text.lower().strip(" .!?"))
-    return match.group("name").strip() if match else None
+    return (match.group("name").strip() if match else None), sure
 
 
 def remember(session: Session, actor: Actor, request: Request, today: date) -> Answer:
@@ -196,14 +202,18 @@ def remember(session: Session, actor: Actor, request: Request, today: date) -> A
             outcome="clarify",
         )
     saved: list[str] = []
-    warehouse_text = _warehouse_text(request)
+    warehouse_text, sure = _warehouse_text(request)
+    warehouse = None
     if warehouse_text:
         try:
             warehouse = resolve_warehouse(session, actor.company_id, warehouse_text)
         except Ambiguous as error:
-            raise Ambiguous(f"{error} I haven't saved anything.", error.candidates) from error
+            if sure:
+                raise Ambiguous(f"{error} I haven't saved anything.", error.candidates) from error
         except (NotFound, InvalidInput) as error:
-            raise NotFound(f"{error} I haven't saved anything.") from error
+            if sure:
+                raise NotFound(f"{error} I haven't saved anything.") from error
+    if warehouse is not None:
         _upsert(session, actor, MemoryKind.PREFERENCE, DEFAULT_WAREHOUSE, warehouse.code, text, now)
         saved.append(f"your default warehouse is {warehouse.name}")
     period_text = request.first("time_period")
@@ -213,7 +223,7 @@ def remember(session: Session, actor: Actor, request: Request, today: date) -> A
         _upsert(session, actor, MemoryKind.PREFERENCE, DEFAULT_PERIOD, value, text, now)
         saved.append(f"your default period is {value} ({period.label} today)")
     if saved:
-        undo = "default warehouse" if warehouse_text else "default period"
+        undo = "default warehouse" if warehouse is not None else "default period"
         return Answer(
             f"Got it: {' and '.join(saved)}. A warehouse or period you name in a question "
             f"still wins. Say 'forget my {undo}' to undo it."
