@@ -721,3 +721,30 @@ class MessageFeedback(Base):
     message_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class MemoryKind(enum.Enum):
+    PREFERENCE = "preference"
+    FACT = "fact"
+
+
+class UserMemory(Base):
+    """Something one user asked the assistant to remember, in one company.
+
+    Preferences have a fixed key (default_warehouse, default_period) and a
+    structured value; facts are free-text notes, keyed by their normalised
+    words so that remembering the same thing twice updates one row.
+    """
+
+    __tablename__ = "user_memories"
+    __table_args__ = (UniqueConstraint("user_id", "company_id", "key", name="uq_user_memory_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    kind: Mapped[MemoryKind] = mapped_column(_enum(MemoryKind, "memory_kind"))
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

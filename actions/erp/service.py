@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
+from actions.erp import memory
 from actions.erp.access import Actor, load_actor
 from actions.erp.alerts import state as alert_state
 from actions.erp.alerts.state import AlertReply
@@ -197,7 +198,9 @@ class ERPService:
                 actor = load_actor(session, username, company)
                 for permission in entry.permissions:
                     actor.require(permission)
-                return entry.run(Context(session, actor, self._today()), request)
+                request, defaults = memory.apply_defaults(session, actor, capability, request)
+                answer = entry.run(Context(session, actor, self._today()), request)
+                return memory.mention_defaults(answer, defaults)
         except Ambiguous as error:
             return Answer(str(error), outcome="clarify", candidates=error.candidates)
         except (NotFound, InvalidInput) as error:
@@ -206,6 +209,53 @@ class ERPService:
             return Answer(str(error), outcome="refused")
         except OperationalError:
             logger.exception("database unreachable while answering %s", capability)
+            return Answer(UNREACHABLE, outcome="error")
+
+    # --- per-user memory ---------------------------------------------------------
+
+    def remember(self, username: str | None, company: str | None, request: Request) -> Answer:
+        """Remember a preference or a note for this user in this company."""
+        return self._memory_call(
+            username,
+            company,
+            lambda session, actor: memory.remember(session, actor, request, self._today()),
+            writes=True,
+        )
+
+    def forget(self, username: str | None, company: str | None, request: Request) -> Answer:
+        """Forget one remembered item, or everything."""
+        return self._memory_call(
+            username,
+            company,
+            lambda session, actor: memory.forget(session, actor, request),
+            writes=True,
+        )
+
+    def list_memory(self, username: str | None, company: str | None) -> Answer:
+        """What the assistant remembers about this user in this company."""
+        return self._memory_call(username, company, memory.list_memories, writes=False)
+
+    def _memory_call(
+        self,
+        username: str | None,
+        company: str | None,
+        step: Callable[[Any, Actor], Answer],
+        *,
+        writes: bool,
+    ) -> Answer:
+        open_session: Any = write_session if writes else read_session
+        try:
+            with open_session(self.database_url) as session:
+                actor = load_actor(session, username, company)
+                return step(session, actor)
+        except Ambiguous as error:
+            return Answer(str(error), outcome="clarify", candidates=error.candidates)
+        except (NotFound, InvalidInput) as error:
+            return Answer(str(error), outcome="clarify")
+        except NotAuthenticated as error:
+            return Answer(str(error), outcome="refused")
+        except OperationalError:
+            logger.exception("database unreachable for the user's memory")
             return Answer(UNREACHABLE, outcome="error")
 
     # --- confirmed writes -------------------------------------------------------
