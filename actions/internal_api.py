@@ -140,16 +140,17 @@ def build_blueprint() -> Blueprint:
             return error(403, str(problem))
         return response.json({"total": total, "items": items})
 
-    @internal.delete("/feedback")
-    async def erase_feedback(request: Request) -> HTTPResponse:
+    @internal.route("/personal-data", methods=["GET", "DELETE"])
+    async def personal_data(request: Request) -> HTTPResponse:
         args = [request.args.get(k) for k in ("administrator", "company", "user")]
         if not all(args):
             return error(400, "'administrator', 'company' and 'user' are required")
+        accounts = get_accounts()
+        work = accounts.personal_data if request.method == "GET" else accounts.erase_personal_data
         try:
-            erased = await asyncio.to_thread(get_accounts().erase_feedback, *args)
+            return response.json(await asyncio.to_thread(work, *args))
         except (NotAuthenticated, PermissionDenied) as problem:
             return error(403, str(problem))
-        return response.json({"erased": erased})
 
     @internal.get("/alerts/unread")
     async def unread_alerts(request: Request) -> HTTPResponse:

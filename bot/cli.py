@@ -7,7 +7,7 @@ tokens              write var/demo_tokens.json and print the demo sign-ins
 nlu build-patterns  rebuild the entity patterns from the ERP master data
 train               train the Rasa model if its inputs changed
 voice FILE | --live ask a spoken question over the voice channel
-privacy export|delete USER  one user's conversations as JSON, or deleted with their ratings
+privacy export|delete USER  one user's conversations, memories and ratings: JSON, or deleted
 alerts run          run the alert detectors now (--company X) and print what they found
 alerts eval         precision and recall of the sales-anomaly detector on planted anomalies
 """
@@ -319,7 +319,7 @@ def cmd_run(settings: Settings) -> None:
 
 
 def cmd_privacy(settings: Settings, action: str, user: str, out: Path | None, yes: bool) -> None:
-    """Export or delete one user's conversations (and, on delete, their ratings)."""
+    """Export or delete one user's conversations, memories and ratings."""
     from sqlalchemy import create_engine
 
     from actions.erp.accounts import AccountService
@@ -332,15 +332,22 @@ def cmd_privacy(settings: Settings, action: str, user: str, out: Path | None, ye
         if action == "export":
             company = accounts.user_company(user)
             body = export_conversations(tracker, user, company)
+            body.update(accounts.personal_data_of(user))
             target = out or Path(f"{user}-conversations.json")
             target.write_text(json.dumps(body, indent=1, ensure_ascii=False))
             print(f"{len(body['conversations'])} conversations of {user} written to {target}")
             return
         if not yes:
-            sys.exit(f"This deletes every conversation and rating of {user}. Add --yes to go on.")
-        company, ratings = accounts.erase_user_feedback(user)
+            sys.exit(
+                f"This deletes every conversation, memory and rating of {user}. Add --yes to go on."
+            )
+        company = accounts.user_company(user)
+        erased = accounts.erase_personal_data_of(user)
         conversations = delete_conversations(tracker, user, company)
-        print(f"Deleted {conversations} conversations and {ratings} ratings of {user}.")
+        print(
+            f"Deleted {conversations} conversations, {erased['memories']} memories and "
+            f"{erased['ratings']} ratings of {user}."
+        )
     except NotAuthenticated as error:
         sys.exit(str(error))
     finally:

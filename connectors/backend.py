@@ -80,10 +80,13 @@ class ERPBackend:
             params["rating"] = rating
         return await self._call("GET", "/internal/feedback", params=params)
 
-    async def erase_feedback(self, administrator: str, company: str, user: str) -> int:
+    async def personal_data(
+        self, administrator: str, company: str, user: str, *, erase: bool = False
+    ) -> dict[str, Any]:
+        """A user's memories and ratings (a privacy export), or their deletion (counts)."""
         params = {"administrator": administrator, "company": company, "user": user}
-        body = await self._call("DELETE", "/internal/feedback", params=params)
-        return int(body["erased"])
+        method = "DELETE" if erase else "GET"
+        return await self._call(method, "/internal/personal-data", params=params)
 
     async def unread_alerts(self, user: str, company: str) -> int:
         body = await self._call(

@@ -108,18 +108,23 @@ def test_trainers_review_their_own_companys_feedback_only(writable_url: str) -> 
         accounts.feedback_for_review("padma.trainer", "padma", rating="meh")
 
 
-def test_an_administrator_erases_a_users_ratings_in_their_company_only(writable_url: str) -> None:
+def test_an_administrator_exports_and_erases_a_users_data_in_their_company_only(
+    writable_url: str,
+) -> None:
     accounts = AccountService(writable_url)
     accounts.record_feedback("padma.finance", "padma", "padma.finance:aaaaaaaa", "1.1", "down")
     accounts.record_feedback("padma.sales", "padma", "padma.sales:bbbbbbbb", "2.2", "up")
     with pytest.raises(PermissionDenied):
-        accounts.erase_feedback("padma.trainer", "padma", "padma.finance")
+        accounts.personal_data("padma.trainer", "padma", "padma.finance")
     with pytest.raises(NotAuthenticated):
-        accounts.erase_feedback("northwind.admin", "northwind", "padma.finance")
-    assert accounts.erase_feedback("padma.admin", "padma", "padma.finance") == 1
-    assert accounts.erase_feedback("padma.admin", "padma", "padma.finance") == 0
+        accounts.erase_personal_data("northwind.admin", "northwind", "padma.finance")
+    exported = accounts.personal_data("padma.admin", "padma", "padma.finance")
+    assert [r["rating"] for r in exported["ratings"]] == ["down"] and exported["memories"] == []
+    erased = accounts.erase_personal_data("padma.admin", "padma", "padma.finance")
+    assert erased == {"memories": 0, "ratings": 1}
+    assert accounts.erase_personal_data("padma.admin", "padma", "padma.finance")["ratings"] == 0
     assert accounts.feedback_for_review("padma.trainer", "padma")[0] == 1  # padma.sales' stays
-    assert accounts.erase_user_feedback("padma.sales") == ("padma", 1)
+    assert accounts.erase_personal_data_of("padma.sales") == {"memories": 0, "ratings": 1}
     assert accounts.user_company("padma.sales") == "padma"
     with pytest.raises(NotAuthenticated):
         accounts.user_company("nobody.here")

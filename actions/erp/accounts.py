@@ -19,7 +19,14 @@ from sqlalchemy import delete, func, select
 from actions.erp.access import Actor, load_actor
 from actions.erp.db import read_session, write_session
 from actions.erp.errors import NotAuthenticated, PermissionDenied
-from actions.erp.models import Company, MessageFeedback, SignInFailure, User, WebSession
+from actions.erp.models import (
+    Company,
+    MessageFeedback,
+    SignInFailure,
+    User,
+    UserMemory,
+    WebSession,
+)
 from bot.auth import verify_password
 
 MAX_FAILURES = 5
@@ -216,39 +223,81 @@ class AccountService:
             ]
         return int(total or 0), items
 
-    def erase_feedback(self, administrator: str, company: str, user: str) -> int:
-        """Delete every rating `user` gave (a privacy request); how many were deleted."""
+    def personal_data(self, administrator: str, company: str, user: str) -> dict[str, Any]:
+        """What the ERP database holds of `user` for a privacy request: memories, ratings."""
+        with read_session(self.database_url) as session:
+            target = _user_for_administrator(session, administrator, company, user)
+            return _personal_data(session, target)
+
+    def erase_personal_data(self, administrator: str, company: str, user: str) -> dict[str, int]:
+        """Delete `user`'s memories and ratings; how many of each."""
         with write_session(self.database_url) as session:
-            actor = load_actor(session, administrator, company)
-            if "administrator" not in actor.roles:
-                raise PermissionDenied("Only an administrator can delete a user's data.")
-            target = session.scalar(
-                select(User).where(User.username == user, User.company_id == actor.company_id)
-            )
-            if target is None:
-                raise NotAuthenticated(f"There is no user {user!r} in your company.")
-            return _erase_feedback(session, target)
+            target = _user_for_administrator(session, administrator, company, user)
+            return _erase_personal_data(session, target)
 
     def user_company(self, user: str) -> str:
         with read_session(self.database_url) as session:
-            target = session.scalar(select(User).where(User.username == user))
-            if target is None:
-                raise NotAuthenticated(f"There is no user {user!r}.")
-            return session.get(Company, target.company_id).code
+            return session.get(Company, _user_named(session, user).company_id).code
 
-    def erase_user_feedback(self, user: str) -> tuple[str, int]:
-        """The operator's command: `user`'s company, and how many ratings were deleted."""
+    def personal_data_of(self, user: str) -> dict[str, Any]:
+        """The operator's command (`bot privacy export`): no administrator to check."""
+        with read_session(self.database_url) as session:
+            return _personal_data(session, _user_named(session, user))
+
+    def erase_personal_data_of(self, user: str) -> dict[str, int]:
+        """The operator's command (`bot privacy delete`)."""
         with write_session(self.database_url) as session:
-            target = session.scalar(select(User).where(User.username == user))
-            if target is None:
-                raise NotAuthenticated(f"There is no user {user!r}.")
-            company = session.get(Company, target.company_id)
-            return company.code, _erase_feedback(session, target)
+            return _erase_personal_data(session, _user_named(session, user))
 
 
-def _erase_feedback(session: Any, target: User) -> int:
-    erased = session.execute(delete(MessageFeedback).where(MessageFeedback.user_id == target.id))
-    return int(erased.rowcount or 0)
+def _user_named(session: Any, user: str) -> User:
+    target = session.scalar(select(User).where(User.username == user))
+    if target is None:
+        raise NotAuthenticated(f"There is no user {user!r}.")
+    return target
+
+
+def _user_for_administrator(session: Any, administrator: str, company: str, user: str) -> User:
+    actor = load_actor(session, administrator, company)
+    if "administrator" not in actor.roles:
+        raise PermissionDenied("Only an administrator can export or delete a user's data.")
+    target = session.scalar(
+        select(User).where(User.username == user, User.company_id == actor.company_id)
+    )
+    if target is None:
+        raise NotAuthenticated(f"There is no user {user!r} in your company.")
+    return target
+
+
+def _personal_data(session: Any, target: User) -> dict[str, Any]:
+    memories = session.scalars(
+        select(UserMemory).where(UserMemory.user_id == target.id).order_by(UserMemory.id)
+    )
+    ratings = session.scalars(
+        select(MessageFeedback)
+        .where(MessageFeedback.user_id == target.id)
+        .order_by(MessageFeedback.id)
+    )
+    return {
+        "memories": [
+            {"kind": m.kind.value, "key": m.key, "value": m.value, "text": m.text} for m in memories
+        ],
+        "ratings": [
+            {
+                "conversation_id": r.conversation_id,
+                "message_id": r.message_id,
+                "rating": r.rating,
+                "message_text": r.message_text,
+            }
+            for r in ratings
+        ],
+    }
+
+
+def _erase_personal_data(session: Any, target: User) -> dict[str, int]:
+    memories = session.execute(delete(UserMemory).where(UserMemory.user_id == target.id))
+    ratings = session.execute(delete(MessageFeedback).where(MessageFeedback.user_id == target.id))
+    return {"memories": int(memories.rowcount or 0), "ratings": int(ratings.rowcount or 0)}
 
 
 def _info(row: WebSession, actor: Actor) -> SessionInfo:

@@ -335,10 +335,14 @@ def test_operations_figures_come_from_the_conversations(
     assert Studio(stack, "padma.sales").get("/operations").status_code == 403
 
 
-def test_an_administrator_exports_and_deletes_a_users_data(stack: RunningStack) -> None:
+def test_an_administrator_exports_and_deletes_a_users_data(
+    stack: RunningStack, talked: dict[str, str]
+) -> None:
     """Last in this module: it deletes conversations."""
     stack.say("padma.warehouse", "what's our stock of A4 paper?", sender="privacy-one")
-    stack.say("padma.warehouse", "ummm well so anyway", sender="privacy-two")
+    stack.say(
+        "padma.warehouse", "remember that I only care about the Dhaka warehouse", "privacy-two"
+    )
     admin = Studio(stack, "padma.admin")
     assert Studio(stack, "padma.trainer").get("/privacy/padma.warehouse").status_code == 403
     assert admin.get("/privacy/bad name!").status_code == 400
@@ -350,17 +354,17 @@ def test_an_administrator_exports_and_deletes_a_users_data(stack: RunningStack) 
     ]
     texts = [e.get("text") for c in exported["conversations"] for e in c["events"]]
     assert "what's our stock of A4 paper?" in texts
-    # another company's administrator finds nothing of it, and cannot delete it
-    assert (
-        Studio(stack, "northwind.admin").get("/privacy/padma.warehouse").json()["conversations"]
-        == []
-    )
+    # another company's administrator can neither read nor delete it
+    assert Studio(stack, "northwind.admin").get("/privacy/padma.warehouse").status_code == 403
     refused = Studio(stack, "northwind.admin").send("DELETE", "/privacy/padma.warehouse")
     assert refused.status_code == 403
     assert len(admin.get("/privacy/padma.warehouse").json()["conversations"]) == 2
 
+    assert [m["key"] for m in exported["memories"]] == ["default_warehouse"]
+    assert exported["ratings"] == []
     deleted = admin.send("DELETE", "/privacy/padma.warehouse").json()
-    assert deleted == {"user": "padma.warehouse", "conversations": 2, "ratings": 0}
+    assert deleted == {"user": "padma.warehouse", "conversations": 2, "memories": 1, "ratings": 0}
+    assert admin.get("/privacy/padma.warehouse").json()["memories"] == []
     assert admin.get("/privacy/padma.warehouse").json()["conversations"] == []
     listed = Studio(stack, "padma.trainer").get("/conversations", per_page=100).json()
     assert not [c for c in listed["conversations"] if c["user"] == "padma.warehouse"]

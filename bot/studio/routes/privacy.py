@@ -1,5 +1,5 @@
-"""A user's data on request (administrators only): their conversations as
-JSON, or deleted with their ratings. bot/privacy.py does the work; the same
+"""A user's data on request (administrators only): their conversations,
+memories and ratings as JSON, or all of them deleted. bot/privacy.py does the work; the same
 is `python -m bot privacy export|delete` on the command line."""
 
 from __future__ import annotations
@@ -28,17 +28,20 @@ def add_routes(studio: Blueprint, context: Studio) -> None:
 
     @studio.get("/studio/api/privacy/<user:str>")
     async def privacy_export(request: Request, user: str) -> HTTPResponse:
-        _, company = await administrator(request, user)
+        admin, company = await administrator(request, user)
+        # the action server refuses a user of another company before anything is read
+        erp_data = await context.backend.personal_data(admin, company, user)
         body = await context.blocking(export_conversations, context.tracker_engine, user, company)
+        body.update(erp_data)
         headers = {"Content-Disposition": f'attachment; filename="{user}-conversations.json"'}
         return response.json(body, headers=headers)
 
     @studio.delete("/studio/api/privacy/<user:str>")
     async def privacy_delete(request: Request, user: str) -> HTTPResponse:
         admin, company = await administrator(request, user)
-        # the ratings first: the action server refuses a user of another company
-        ratings = await context.backend.erase_feedback(admin, company, user)
+        # the ERP side first: the action server refuses a user of another company
+        erased = await context.backend.personal_data(admin, company, user, erase=True)
         conversations = await context.blocking(
             delete_conversations, context.tracker_engine, user, company
         )
-        return response.json({"user": user, "conversations": conversations, "ratings": ratings})
+        return response.json({"user": user, "conversations": conversations, **erased})
