@@ -119,10 +119,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         llm_model_path=env.get("LLM_MODEL_PATH") or None,
         kb_reranker_path=_model_directory(env, "KB_RERANKER_PATH"),
         kb_store_url=_kb_store_url(env),
-        confirmation_ttl_seconds=_positive_int(env, "ERP_CONFIRMATION_TTL_SECONDS", 300),
-        writes_per_minute=_positive_int(env, "ERP_WRITES_PER_MINUTE", 20),
+        confirmation_ttl_seconds=_whole_number(env, "ERP_CONFIRMATION_TTL_SECONDS", 300),
+        writes_per_minute=_whole_number(env, "ERP_WRITES_PER_MINUTE", 20),
         studio_workspace=Path(env["STUDIO_WORKSPACE"]) if env.get("STUDIO_WORKSPACE") else None,
-        alert_interval_seconds=_non_negative_int(env, "ERP_ALERT_INTERVAL_SECONDS", 300),
+        alert_interval_seconds=_whole_number(env, "ERP_ALERT_INTERVAL_SECONDS", 300, minimum=0),
     )
 
 
@@ -183,7 +183,7 @@ def _kb_store_url(env: dict[str, str]) -> str | None:
         raise SystemExit(str(error)) from None
 
 
-def _non_negative_int(env: dict[str, str], name: str, default: int) -> int:
+def _whole_number(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if not raw:
         return default
@@ -191,19 +191,7 @@ def _non_negative_int(env: dict[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise SystemExit(f"{name} must be a whole number, not {raw!r}.") from None
-    if value < 0:
-        raise SystemExit(f"{name} must be 0 (off) or more, not {value}.")
-    return value
-
-
-def _positive_int(env: dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SystemExit(f"{name} must be a whole number, not {raw!r}.") from None
-    if value < 1:
-        raise SystemExit(f"{name} must be at least 1, not {value}.")
+    if value < minimum:
+        off = " (0 turns it off)" if minimum == 0 else ""
+        raise SystemExit(f"{name} must be at least {minimum}{off}, not {value}.")
     return value
