@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from bot.studio import texts
 from bot.studio.datafiles.errors import Invalid
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
@@ -38,8 +39,7 @@ class Example:
 
 def normalised(text: str) -> str:
     """What makes two texts "the same example": case, spacing and entity markup ignored."""
-    plain = MARKUP.sub(lambda match: match.group("text"), text)
-    return " ".join(plain.casefold().split())
+    return texts.normalised(MARKUP.sub(lambda match: match.group("text"), text))
 
 
 def trimmed(example: Example) -> Example:
