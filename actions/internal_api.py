@@ -133,6 +133,7 @@ def build_blueprint() -> Blueprint:
                 request.args.get("rating") or None,
                 limit,
                 offset,
+                request.args.get("conversation_id") or None,
             )
         except BadFeedback as problem:
             return error(400, str(problem))

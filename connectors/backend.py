@@ -73,11 +73,19 @@ class ERPBackend:
         await self._call("POST", "/internal/feedback", json=fields)
 
     async def feedback_for_review(
-        self, reviewer: str, company: str, rating: str | None, limit: int, offset: int
+        self,
+        reviewer: str,
+        company: str,
+        rating: str | None,
+        limit: int,
+        offset: int,
+        conversation_id: str | None = None,
     ) -> dict[str, Any]:
         params = {"reviewer": reviewer, "company": company, "limit": limit, "offset": offset}
         if rating:
             params["rating"] = rating
+        if conversation_id:
+            params["conversation_id"] = conversation_id
         return await self._call("GET", "/internal/feedback", params=params)
 
     async def personal_data(

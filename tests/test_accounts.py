@@ -99,6 +99,10 @@ def test_trainers_review_their_own_companys_feedback_only(writable_url: str) -> 
     assert items[0]["user"] == "padma.finance"
     total, items = accounts.feedback_for_review("padma.admin", "padma", limit=1, offset=1)
     assert total == 2 and len(items) == 1
+    total, items = accounts.feedback_for_review(
+        "padma.trainer", "padma", conversation_id="padma.sales:bbbbbbbb"
+    )
+    assert total == 1 and items[0]["message_text"] == "B"
 
     with pytest.raises(PermissionDenied):  # a finance manager is not a trainer
         accounts.feedback_for_review("padma.finance", "padma")

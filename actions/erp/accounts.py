@@ -189,8 +189,10 @@ class AccountService:
         rating: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        conversation_id: str | None = None,
     ) -> tuple[int, list[dict[str, object]]]:
-        """The company's ratings, newest first, for a trainer's review queue."""
+        """The company's ratings (of one conversation, if named), newest first, for a
+        trainer's review queue."""
         if rating is not None and rating not in RATINGS:
             raise BadFeedback("rating must be 'up' or 'down'")
         with read_session(self.database_url) as session:
@@ -203,6 +205,8 @@ class AccountService:
             )
             if rating is not None:
                 query = query.where(MessageFeedback.rating == rating)
+            if conversation_id is not None:
+                query = query.where(MessageFeedback.conversation_id == conversation_id)
             total = session.scalar(select(func.count()).select_from(query.subquery()))
             rows = session.execute(
                 query.order_by(MessageFeedback.updated_at.desc(), MessageFeedback.id.desc())

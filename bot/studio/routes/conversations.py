@@ -133,9 +133,12 @@ def row(s: Summary, marks: Marks, negative: bool) -> dict[str, Any]:
     }
 
 
-async def company_feedback(context: Studio, identity: Identity) -> list[dict[str, Any]]:
+async def company_feedback(
+    context: Studio, identity: Identity, conversation_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The company's ratings, or one conversation's."""
     body = await context.backend.feedback_for_review(
-        identity.user, identity.company, None, FEEDBACK_LIMIT, 0
+        identity.user, identity.company, None, FEEDBACK_LIMIT, 0, conversation_id
     )
     return body["items"]
 
@@ -205,8 +208,7 @@ def add_routes(studio: Blueprint, context: Studio) -> None:
         events = await context.blocking(context.index.events, conversation_id)
         feedback = {
             f["message_id"]: f["rating"]
-            for f in await company_feedback(context, identity)
-            if f["conversation_id"] == conversation_id
+            for f in await company_feedback(context, identity, conversation_id)
         }
         turns = [describe(i, chunk, feedback) for i, chunk in enumerate(split_turns(events))]
         turns = [t for t in turns if visible(t)]
