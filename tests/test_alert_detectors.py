@@ -441,7 +441,7 @@ async def test_interval_zero_disables_the_scheduler() -> None:
     settings = load_settings({"ERP_ALERT_INTERVAL_SECONDS": "0"})
     assert settings.alert_interval_seconds == 0
     assert load_settings({}).alert_interval_seconds == 300
-    with pytest.raises(SystemExit, match="0 \\(off\\) or more"):
+    with pytest.raises(SystemExit, match="at least 0 \\(0 turns it off\\)"):
         load_settings({"ERP_ALERT_INTERVAL_SECONDS": "-1"})
     # the supervisor hands the setting to the action server it starts
     from bot.supervisor import base_environment
