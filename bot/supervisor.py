@@ -1,8 +1,11 @@
 """Start, watch and stop the assistant's processes.
 
-Each service runs in its own process group with its output prefixed on the
-console and copied to `var/logs/<service>.log`. Stopping sends SIGTERM to each
-group, waits, then SIGKILLs what is left, so Ctrl-C leaves no orphans.
+Each service runs in its own process group. Its output goes to
+`var/logs/<service>.log` as JSON lines (what a library prints outside the
+logging system is wrapped and masked on the way) and to the console in a
+readable form.
+Stopping sends SIGTERM to each group, waits, then SIGKILLs what is left, so
+Ctrl-C leaves no orphans.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.config import Settings
+from bot.logs import as_json_line, readable
 
 RASA_PYTHON = Path(".venvs/rasa/bin/python")
 ACTIONS_PYTHON = Path(".venvs/actions/bin/python")
@@ -83,13 +87,14 @@ def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:
 
 def _pump_output(name: str, process: subprocess.Popen, log_path: Path, echo: bool) -> None:
     prefix = f"[{name}] "
-    with open(log_path, "ab") as log:
+    with open(log_path, "a", encoding="utf-8") as log:
         assert process.stdout is not None
-        for line in iter(process.stdout.readline, b""):
+        for raw in iter(process.stdout.readline, b""):
+            line = as_json_line(raw.decode(errors="replace"), name)
             log.write(line)
             log.flush()
             if echo:
-                sys.stdout.write(prefix + line.decode(errors="replace"))
+                sys.stdout.write(prefix + readable(line))
                 sys.stdout.flush()
 
 
@@ -141,6 +146,8 @@ def base_environment(settings: Settings) -> dict[str, str]:
         TRANSFORMERS_OFFLINE="1",
         HAYSTACK_TELEMETRY_ENABLED="False",
         TF_CPP_MIN_LOG_LEVEL="2",
+        # structlog (Rasa's own logging) renders JSON, which bot.logs merges
+        FORCE_JSON_LOGGING="1",
         RASA_TELEMETRY_ENABLED="false",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         # Rasa 3.6's dependencies warn about their own deprecated APIs at every
