@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import warnings
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rasa_sdk.endpoint import create_app
@@ -12,7 +14,9 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 from sanic.request import Request
 
+from actions import stage_timing
 from actions.internal_api import build_blueprint as build_internal_blueprint
+from bot import logs
 from bot.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -28,8 +32,40 @@ warnings.filterwarnings(
 )
 
 
+class MeasuredExecutor(ActionExecutor):
+    """Runs each action with its message's request id and a clock for its stages."""
+
+    async def run(self, action_call: dict[str, Any]) -> Any:
+        request_id = stage_timing.request_id_of(action_call)
+        times = stage_timing.StageTimes()
+        request_token = logs.REQUEST_ID.set(request_id)
+        stages_token = stage_timing.CURRENT_STAGES.set(times)
+        started = time.perf_counter()
+        try:
+            return await super().run(action_call)
+        finally:
+            elapsed = time.perf_counter() - started
+            stage_timing.CURRENT_STAGES.reset(stages_token)
+            stage_timing.observe(times)
+            if request_id:
+                stage_timing.TURN_STAGES.add(request_id, times)
+            action = action_call.get("next_action")
+            logger.info(
+                "action %s",
+                action,
+                extra={
+                    "action": action,
+                    "ms": round(elapsed * 1000, 2),
+                    "queries": times.queries,
+                    **times.as_ms(),
+                },
+            )
+            logs.REQUEST_ID.reset(request_token)
+
+
 def build_app() -> Sanic:
-    executor = ActionExecutor()
+    stage_timing.time_database_queries()
+    executor = MeasuredExecutor()
     executor.register_package(HANDLERS_PACKAGE)
     app = create_app(executor, cors_origins=[])
     app.blueprint(build_internal_blueprint())
@@ -61,7 +97,8 @@ async def alert_detectors(settings: Settings, initial_delay: float = 5.0) -> Non
     from actions.erp.alerts.scheduler import run_periodically
 
     def report(result: object) -> None:
-        logger.info("alert detectors: %s new alerts", getattr(result, "new_total", "?"))
+        new = getattr(result, "new_total", None)
+        logger.info("alert detectors: %s new alerts", new, extra={"new_alerts": new})
 
     await run_periodically(
         lambda: run_detectors(settings.database_url),
@@ -72,8 +109,7 @@ async def alert_detectors(settings: Settings, initial_delay: float = 5.0) -> Non
 
 
 def serve(host: str, port: int) -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure("actions")
     app = build_app()
+    logs.adopt_library_loggers()
     app.run(host=host, port=port, single_process=True, access_log=False, motd=False)

@@ -30,6 +30,7 @@ from haystack_integrations.components.rankers.sentence_transformers import (
 
 from actions.knowledge.index import GLOBAL, KnowledgeIndex, StoreUnavailable
 from actions.knowledge.models import embedder_settings, reranker_settings
+from actions.stage_timing import stage
 
 RRF_K = 60
 
@@ -164,7 +165,7 @@ class Retriever:
             return []
         filters = company_filter(company)
         try:
-            with self.index.backend.query_lock:
+            with stage("retrieval"), self.index.backend.query_lock:
                 result = self.pipeline.run(
                     {
                         "embedder": {"text": question},

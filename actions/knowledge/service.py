@@ -30,6 +30,7 @@ from actions.knowledge.answers import (
 from actions.knowledge.generation import LocalLLM, TokenSink, build_messages, resolve_model_path
 from actions.knowledge.index import MemoryBackend, StoreBackend, StoreUnavailable
 from actions.knowledge.retrieval import Passage, Retriever
+from actions.stage_timing import stage
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +220,8 @@ class KnowledgeService:
         llm = self._current_llm()
         assert llm is not None and self._embedder is not None
         try:
-            reply = llm.generate(build_messages(question, passages), on_token)
+            with stage("generation"):
+                reply = llm.generate(build_messages(question, passages), on_token)
         except (ValueError, RuntimeError) as error:  # e.g. a prompt beyond the context
             log.warning("LLM generation failed, answering extractively: %s", error)
             return None, "extractive-fallback"
