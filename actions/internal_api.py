@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,7 @@ from sanic.response import HTTPResponse
 
 from actions.erp.accounts import AccountService, BadFeedback, SignInRefused
 from actions.erp.errors import NotAuthenticated, PermissionDenied
+from actions.erp.operations import BadTurnRecord, OperationsService
 from actions.handlers.common import get_service
 from bot.auth import internal_key
 from bot.config import load_settings
@@ -30,6 +32,11 @@ MAX_FIELD = 200
 @lru_cache(maxsize=1)
 def get_accounts() -> AccountService:
     return AccountService(load_settings().database_url)
+
+
+@lru_cache(maxsize=1)
+def get_operations() -> OperationsService:
+    return OperationsService(load_settings().database_url)
 
 
 @lru_cache(maxsize=1)
@@ -163,5 +170,39 @@ def build_blueprint() -> Blueprint:
         except NotAuthenticated as problem:
             return error(403, str(problem))
         return response.json({"unread": unread})
+
+    @internal.post("/turns")
+    async def record_turns(request: Request) -> HTTPResponse:
+        from actions.stage_timing import TURN_STAGES
+
+        def action_stages(request_id: str) -> dict[str, float]:
+            times = TURN_STAGES.take(request_id)
+            return {**times.as_ms(), "queries": times.queries}
+
+        try:
+            body = json_body(request)
+            stored = await asyncio.to_thread(
+                get_operations().record_turns, body.get("turns"), action_stages
+            )
+        except (ValueError, BadTurnRecord) as problem:
+            return error(400, str(problem))
+        return response.json({"stored": stored})
+
+    @internal.get("/operations")
+    async def operations(request: Request) -> HTTPResponse:
+        reviewer, company = request.args.get("reviewer"), request.args.get("company")
+        if not reviewer or not company:
+            return error(400, "'reviewer' and 'company' are required")
+        try:
+            since = date.fromisoformat(request.args.get("since", ""))
+        except ValueError:
+            return error(400, "'since' must be a date (YYYY-MM-DD)")
+        service = get_operations()
+        try:
+            turns = await asyncio.to_thread(service.turn_figures, reviewer, company, since)
+            alerts = await asyncio.to_thread(service.alert_activity, reviewer, company, since)
+        except (NotAuthenticated, PermissionDenied) as problem:
+            return error(403, str(problem))
+        return response.json({"turns": turns, "alerts": alerts})
 
     return internal

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -748,3 +749,36 @@ class UserMemory(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --- operations: one record per user message ------------------------------------
+
+
+class TurnMetric(Base):
+    """How one user message went: stage latencies from both servers, intent, outcome.
+
+    No user, conversation or text: the operations page needs none, so the
+    record holds no personal data and outlives privacy erasures unchanged.
+    """
+
+    __tablename__ = "turn_metrics"
+    __table_args__ = (Index("ix_turn_metrics_company_time", "company_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(32), unique=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), nullable=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    intent: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    action: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str] = mapped_column(String(16))
+    nlu_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    dialogue_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    action_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    database_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    retrieval_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    generation_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    total_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    queries: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
