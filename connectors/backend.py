@@ -102,6 +102,15 @@ class ERPBackend:
         )
         return int(body["unread"])
 
+    async def record_turns(self, turns: list[dict[str, Any]]) -> None:
+        """Hand finished turns to the action server, which stores them with its own timings."""
+        await self._call("POST", "/internal/turns", json={"turns": turns})
+
+    async def operations(self, reviewer: str, company: str, since: str) -> dict[str, Any]:
+        """Turn records and alert activity of the company since a date (the operations page)."""
+        params = {"reviewer": reviewer, "company": company, "since": since}
+        return await self._call("GET", "/internal/operations", params=params)
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()

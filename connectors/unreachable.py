@@ -1,12 +1,15 @@
-"""When the action server is down, say so instead of saying nothing.
+"""Every channel's way into Rasa: each message measured, and never left unanswered.
 
 Rasa logs a custom action that could not be called and goes on without its
 events, so the user would get no reply at all. Every channel hands its
 messages to Rasa through `answering(on_new_message)`: if a turn sent no bot
-message and the action server does not answer its health check, the user is
-told the ERP cannot be reached. The message itself is in the tracker store,
-and the next one is answered as soon as the action server is back (Rasa
-calls it afresh for each action).
+message, or a call to the action server failed, and the action server does
+not answer its health check, the user is told the ERP cannot be reached.
+The message itself is in the tracker store, and the next one is answered as
+soon as the action server is back (Rasa calls it afresh for each action).
+
+The same wrapper gives the message its request id (in its metadata, where
+the action server finds it) and measures it as a turn (connectors/turns.py).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import aiohttp
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.config import load_settings
+from bot.logs import REQUEST_ID, new_request_id
+from connectors.turns import CURRENT_TURN, Turn, finish, instrument_rasa, turn_queue
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +65,32 @@ async def action_server_answers(url: str | None = None) -> bool:
 def answering(
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
 ) -> Callable[[UserMessage], Awaitable[None]]:
+    instrument_rasa()
+
     async def handle(message: UserMessage) -> None:
+        request_id = new_request_id()
+        message.metadata = {**(message.metadata or {}), "request_id": request_id}
+        identity = message.metadata.get("identity") or {}
+        turn = Turn(request_id, message.input_channel or "", identity.get("company"))
+        request_token, turn_token = REQUEST_ID.set(request_id), CURRENT_TURN.set(turn)
         output = CountingOutput(message.output_channel)
         message.output_channel = output
-        await on_new_message(message)
-        if output.sent == 0 and not await action_server_answers():
-            log.warning("the action server is down: told %s so", message.sender_id)
-            await output.inner.send_response(message.sender_id, {"text": UNREACHABLE})
+        try:
+            await on_new_message(message)
+            # a failed call can leave Rasa's fallback as the only reply: say why
+            silent_or_failed = output.sent == 0 or turn.failed_actions
+            if silent_or_failed and not await action_server_answers():
+                log.warning(
+                    "the action server is down: told the user so",
+                    extra={"sender_id": message.sender_id},
+                )
+                turn.unreachable = True
+                await output.inner.send_response(message.sender_id, {"text": UNREACHABLE})
+        finally:
+            turn.replies = output.sent
+            turn_queue().put(finish(turn))
+            CURRENT_TURN.reset(turn_token)
+            REQUEST_ID.reset(request_token)
+        turn_queue().flush_soon()
 
     return handle

@@ -7,13 +7,14 @@ endpoint saying which part is down.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.e2e.harness import RunningStack, running_stack, text_of
+from tests.e2e.harness import RunningStack, query, running_stack, text_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -46,6 +47,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     finally:
         admin(f'ALTER DATABASE "{DATABASE}" ALLOW_CONNECTIONS true')
         admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+
+
+def wait_for_rows(stack: RunningStack, sql: str, timeout: float = 15) -> list:
+    deadline = time.monotonic() + timeout
+    while not (rows := query(stack, sql)) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return rows
 
 
 def health(stack: RunningStack) -> tuple[int, dict]:
@@ -88,6 +96,12 @@ def test_the_action_server_stops_and_comes_back(stack: RunningStack) -> None:
     assert health(stack)[0] == 200
     reply = stack.say("padma.finance", "which customers owe us money?", sender)
     assert "owe us" in text_of(reply) and UNREACHABLE_ERP not in text_of(reply)
+    # the turn that could not be answered was kept and delivered once the server was back
+    assert wait_for_rows(
+        stack,
+        "SELECT outcome FROM turn_metrics "
+        "WHERE intent = 'ask_receivables' AND outcome = 'unreachable'",
+    )
 
 
 def test_the_database_refuses_connections_and_accepts_them_again(stack: RunningStack) -> None:
