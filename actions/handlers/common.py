@@ -44,8 +44,26 @@ def get_service() -> ERPService:
 
 
 def identity(tracker: Tracker) -> tuple[str | None, str | None]:
-    """The signed-in user and company, from slots only the session start sets."""
-    return tracker.get_slot("erp_user"), tracker.get_slot("erp_company")
+    """The signed-in user and company, from slots only the session start sets.
+
+    When the session started while the ERP database was down, the slots are
+    empty; the identity the channel put on the latest message (it overwrites
+    whatever a sender sends) stands in, and the service checks it as always.
+    """
+    user, company = tracker.get_slot("erp_user"), tracker.get_slot("erp_company")
+    if user and company:
+        return user, company
+    claimed = channel_identity(tracker)
+    return claimed.get("user"), claimed.get("company")
+
+
+def channel_identity(tracker: Tracker) -> dict[str, Any]:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            metadata = event.get("metadata")
+            claimed = metadata.get("identity") if isinstance(metadata, dict) else None
+            return claimed if isinstance(claimed, dict) else {}
+    return {}
 
 
 def request_from(tracker: Tracker) -> Request:

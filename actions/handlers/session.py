@@ -9,6 +9,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import OperationalError
 
 from actions.erp.errors import ERPError
 from actions.handlers.common import get_service
@@ -40,7 +41,15 @@ class ActionSessionStart(Action):
                     get_service().profile, claimed.get("user"), claimed.get("company")
                 )
             except ERPError as error:
-                logger.warning("session start refused for %s: %s", claimed.get("user"), error)
+                logger.warning(
+                    "session start refused: %s", error, extra={"user": claimed.get("user")}
+                )
+            except OperationalError:
+                # identity then comes from each message's channel metadata (common.identity)
+                logger.warning(
+                    "session started while the ERP database is down",
+                    extra={"user": claimed.get("user")},
+                )
             else:
                 events += [
                     SlotSet("erp_user", profile.username),
@@ -59,7 +68,7 @@ async def _greet_with_alerts(dispatcher: CollectingDispatcher, user: str, compan
     try:
         text = await asyncio.to_thread(get_service().alert_greeting, user, company)
     except Exception:
-        logger.exception("could not count the unread alerts of %s", user)
+        logger.exception("could not count the unread alerts", extra={"user": user})
         return
     if text:
         dispatcher.utter_message(text=text)
