@@ -81,3 +81,28 @@ def capabilities(turns: Iterable[TurnStat], most: int = 10) -> list[dict[str, An
 
 def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
+
+
+def _dates(first: date, last: date) -> list[str]:
+    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
+def filled_days(days: list[dict[str, Any]], first: date, last: date) -> list[dict[str, Any]]:
+    """The action server's per-day turn figures, days without turns included."""
+    by_date = {day["date"]: day for day in days}
+    empty = {"turns": 0, "errors": 0, "error_rate": 0, "p95_ms": {}}
+    return [{**empty, **by_date.get(d, {}), "date": d} for d in _dates(first, last)]
+
+
+def filled_alert_days(
+    raised: dict[str, dict[str, int]], first: date, last: date
+) -> list[dict[str, Any]]:
+    """Alerts raised per day by severity, days without alerts included."""
+    return [
+        {
+            "date": d,
+            **{s: raised.get(d, {}).get(s, 0) for s in ("critical", "warning", "info")},
+            "total": sum(raised.get(d, {}).values()),
+        }
+        for d in _dates(first, last)
+    ]

@@ -143,10 +143,13 @@ def test_the_operations_page_charts_the_traffic(studio: StudioPage) -> None:
     studio.sign_in("padma.trainer")
     studio.by("nav-operations").click()
     charts = studio.by("operations-chart")
-    expect(charts).to_have_count(4)
+    expect(charts).to_have_count(6)
     messages = studio.page.locator("[data-testid=operations-chart][data-metric=messages] rect")
     expect(messages).to_have_count(14)
     expect(studio.by("capabilities-table")).to_contain_text("action_")
+    expect(studio.by("stages-table")).to_contain_text("NLU")
+    expect(studio.by("stages-table").locator("tbody tr")).to_have_count(7)
+    expect(studio.by("actions-table")).to_contain_text("action_")
     screenshot(studio.page, "studio-08-operations")
 
 

@@ -329,6 +329,14 @@ def test_operations_figures_come_from_the_conversations(
     assert body["totals"]["fallback_rate"] == round(fallbacks / body["totals"]["messages"], 3)
     cash = next(c for c in body["capabilities"] if c["capability"] == "action_cash_balance")
     assert cash["turns"] >= 1 and cash["p95_ms"] >= cash["p50_ms"] > 0
+    # the turn records: latency by stage, errors and actions, from both servers
+    assert body["totals"]["recorded_turns"] >= 3
+    assert body["stages"]["nlu"]["p50_ms"] > 0 and body["stages"]["database"]["p95_ms"] > 0
+    assert len(body["stage_days"]) == 7 and body["stage_days"][-1]["turns"] >= 3
+    assert 0 <= body["totals"]["error_rate"] <= 1
+    recorded = next(a for a in body["actions"] if a["action"] == "action_cash_balance")
+    assert recorded["mean_ms"]["database"] > 0 and recorded["p95_ms"] > 0
+    assert len(body["alerts"]["raised"]) == 7 and body["totals"]["open_alerts"] >= 0
     other = Studio(stack, "northwind.trainer").get("/operations", days=7).json()
     assert other["totals"]["messages"] < body["totals"]["messages"]  # per company
     assert Studio(stack, "padma.trainer").get("/operations", days=0).status_code == 400

@@ -1,5 +1,6 @@
-// How the assistant is doing: messages, fallback rate, reply times and
-// feedback per day as bar charts, and the slowest capabilities.
+// How the assistant is doing: messages, fallback rate, reply times, errors,
+// alerts raised and feedback per day as bar charts; latency by stage and the
+// slowest capabilities and actions as tables.
 // API: GET /studio/api/operations?days=
 
 import { api } from "../api.js";
@@ -41,6 +42,24 @@ function barChart({ title, metric, days, value, format }) {
 }
 
 const ms = (v) => (v ? `${Math.round(v)} ms` : "—");
+const STAGES = ["nlu", "dialogue", "action", "database", "retrieval", "generation"];
+const STAGE_LABELS = { nlu: "NLU", dialogue: "Dialogue", action: "Action", database: "Database", retrieval: "Retrieval", generation: "Generation", total: "Whole turn" };
+
+function tableCard({ caption, testid, headers, rows }) {
+  return el(
+    "div",
+    { class: "card table-card" },
+    el(
+      "table",
+      { class: "table", "data-testid": testid },
+      el("caption", {}, caption),
+      el("thead", {}, el("tr", {}, headers.map((label, i) => el("th", { scope: "col", class: i ? "num" : "" }, label)))),
+      el("tbody", {}, rows.map((cells) => el("tr", {}, cells.map((cell, i) => el("td", { class: i ? "num" : "mono" }, cell))))),
+    ),
+  );
+}
+
+const figure = (label, value) => el("div", { class: "figure" }, el("span", { class: "muted small" }, label), el("strong", {}, value));
 
 export async function render(container, { params, navigate }) {
   const error = errorBox("view-error");
@@ -73,14 +92,18 @@ export async function render(container, { params, navigate }) {
   }
   const series = data.days || [];
   const totals = data.totals || {};
+  const stageDays = data.stage_days || [];
+  const alertDays = (data.alerts || {}).raised || [];
   mount(
     results,
     el(
       "div",
       { class: "figures", "data-testid": "operations-totals" },
-      el("div", { class: "figure" }, el("span", { class: "muted small" }, "Messages"), el("strong", {}, String(totals.messages ?? 0))),
-      el("div", { class: "figure" }, el("span", { class: "muted small" }, "Fallback rate"), el("strong", {}, percent(totals.fallback_rate || 0, 1))),
-      el("div", { class: "figure" }, el("span", { class: "muted small" }, "Unanswered"), el("strong", {}, String(totals.unanswered ?? 0))),
+      figure("Messages", String(totals.messages ?? 0)),
+      figure("Fallback rate", percent(totals.fallback_rate || 0, 1)),
+      figure("Unanswered", String(totals.unanswered ?? 0)),
+      figure("Error rate", percent(totals.error_rate || 0, 1)),
+      figure("Open alerts", String(totals.open_alerts ?? 0)),
     ),
     el(
       "div",
@@ -88,24 +111,27 @@ export async function render(container, { params, navigate }) {
       barChart({ title: "Messages per day", metric: "messages", days: series, value: (d) => d.messages, format: (v) => String(v) }),
       barChart({ title: "Fallback rate", metric: "fallback_rate", days: series, value: (d) => d.fallback_rate, format: (v) => percent(v, 1) }),
       barChart({ title: "Reply time, p95", metric: "p95_ms", days: series, value: (d) => d.p95_ms, format: ms }),
+      barChart({ title: "Error rate", metric: "error_rate", days: stageDays, value: (d) => d.error_rate, format: (v) => percent(v, 1) }),
+      barChart({ title: "Alerts raised", metric: "alerts_raised", days: alertDays, value: (d) => d.total, format: (v) => String(v) }),
       barChart({ title: "Thumbs down", metric: "thumbs_down", days: series, value: (d) => d.thumbs_down, format: (v) => String(v) }),
     ),
-    el(
-      "div",
-      { class: "card table-card" },
-      el(
-        "table",
-        { class: "table", "data-testid": "capabilities-table" },
-        el("caption", {}, "Slowest capabilities (p95)"),
-        el("thead", {}, el("tr", {}, ["Capability", "Turns", "p50", "p95"].map((label, i) => el("th", { scope: "col", class: i ? "num" : "" }, label)))),
-        el(
-          "tbody",
-          {},
-          (data.capabilities || []).map((row) =>
-            el("tr", {}, el("td", { class: "mono" }, row.capability), el("td", { class: "num" }, String(row.turns)), el("td", { class: "num" }, ms(row.p50_ms)), el("td", { class: "num" }, ms(row.p95_ms))),
-          ),
-        ),
-      ),
-    ),
+    tableCard({
+      caption: "Latency by stage",
+      testid: "stages-table",
+      headers: ["Stage", "p50", "p95"],
+      rows: [...STAGES, "total"].map((stage) => [STAGE_LABELS[stage], ms(data.stages?.[stage]?.p50_ms), ms(data.stages?.[stage]?.p95_ms)]),
+    }),
+    tableCard({
+      caption: "Slowest capabilities (p95)",
+      testid: "capabilities-table",
+      headers: ["Capability", "Turns", "p50", "p95"],
+      rows: (data.capabilities || []).map((row) => [row.capability, String(row.turns), ms(row.p50_ms), ms(row.p95_ms)]),
+    }),
+    tableCard({
+      caption: "Actions by whole-turn p95, with the mean time of each stage",
+      testid: "actions-table",
+      headers: ["Action", "Turns", "Errors", "p95", ...STAGES.map((stage) => STAGE_LABELS[stage])],
+      rows: (data.actions || []).map((row) => [row.action, String(row.turns), String(row.errors), ms(row.p95_ms), ...STAGES.map((stage) => ms(row.mean_ms?.[stage]))]),
+    }),
   );
 }
