@@ -22,6 +22,7 @@ PG_ADMIN = os.environ.get("ERP_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.
 DATABASE = f"erp_resilience_{os.getpid()}"
 UNREACHABLE_ERP = "can't reach the ERP right now"
 UNREACHABLE_DATABASE = "can't reach the ERP database right now"
+NEW_SESSION = "resilience-new-session"
 
 
 def admin(sql: str) -> None:
@@ -115,7 +116,13 @@ def test_the_database_refuses_connections_and_accepts_them_again(stack: RunningS
     try:
         reply = stack.say("padma.finance", "which customers owe us money?", sender)
         assert UNREACHABLE_DATABASE in text_of(reply)
+        # a conversation that starts now cannot look its user up in the database
+        started_down = stack.say("padma.finance", "what's our cash balance?", NEW_SESSION)
+        assert UNREACHABLE_DATABASE in text_of(started_down), text_of(started_down)
     finally:
         admin(f'ALTER DATABASE "{DATABASE}" ALLOW_CONNECTIONS true')
     reply = stack.say("padma.finance", "what's our cash balance?", sender)
     assert "Cash balance" in text_of(reply)
+    # ... and it still knows who is speaking once the database is back
+    reply = stack.say("padma.finance", "what's our cash balance?", NEW_SESSION)
+    assert "Cash balance" in text_of(reply), text_of(reply)
