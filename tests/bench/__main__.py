@@ -1,5 +1,5 @@
-"""`make bench`: latency per read capability, confirmed writes, throughput, voice, the training
-studio and memory.
+"""`make bench`: latency per read capability and where it goes by stage, confirmed writes,
+throughput, voice, the training studio and memory.
 
 Talks to the authenticated HTTP channel exactly as a client would. Writes a
 JSON report to var/bench/ and prints a table.
@@ -21,6 +21,7 @@ import httpx
 from bot.config import ROOT
 from tests.bench.common import RUN, percentile
 from tests.bench.knowledge import knowledge_bench
+from tests.bench.stages import logging_cost, print_stages, since_now, stage_breakdown
 from tests.bench.studio import print_studio, studio_bench
 from tests.bench.voice import voice_bench
 from tests.bench.webchat import webchat_bench
@@ -222,6 +223,7 @@ def print_table(report: dict[str, Any]) -> None:
         f"{crowd['messages_per_s']} msg/s, p50 {crowd['p50_ms']} ms, p95 {crowd['p95_ms']} ms, "
         f"{crowd['conversations_with_gaps']} conversations with a lost or misordered event"
     )
+    print_stages(report["stages"])
     print_voice(report["voice"])
     print_studio(report["studio"])
     print("\nmemory (RSS MB): " + ", ".join(f"{k} {v}" for k, v in report["memory_mb"].items()))
@@ -252,6 +254,9 @@ def main() -> None:
         "--studio-only", action="store_true", help="only the training studio (its own stack)"
     )
     parser.add_argument(
+        "--stages-only", action="store_true", help="only latency per capability, by stage"
+    )
+    parser.add_argument(
         "--conversations",
         type=int,
         default=300,
@@ -271,6 +276,13 @@ def main() -> None:
         print_voice(voice)
         return
     var_dir = ROOT / "var" / "bench"
+    if args.stages_only:
+        with running_stack(var_dir) as stack:
+            since = since_now()
+            report = {"latency": asyncio.run(latency(stack, args.repeats))}
+            report["stages"] = {**stage_breakdown(stack, since), "logging": logging_cost()}
+        print_stages(report["stages"])
+        return
     # writes use up pending purchase orders: they get a freshly seeded database
     writes_dir = var_dir / "writes"
     for name in ("erp.db", "erp.db-wal", "erp.db-shm"):
@@ -279,10 +291,12 @@ def main() -> None:
         writes = asyncio.run(confirmed_writes(stack))
     writes["service"] = [service_confirmations(fresh_sqlite(writes_dir)), *postgres_confirmations()]
     with running_stack(var_dir) as stack:
+        since = since_now()
         report: dict[str, Any] = {
             "when": datetime.now().isoformat(timespec="seconds"),
             "database": stack.settings.database_url.split("://")[0],
             "latency": asyncio.run(latency(stack, args.repeats)),
+            "stages": {**stage_breakdown(stack, since), "logging": logging_cost()},
             "throughput": [asyncio.run(throughput(stack, n, args.seconds)) for n in CONCURRENCY],
             "long_conversation": asyncio.run(long_conversation(stack)),
             "confirmed_writes": writes,
