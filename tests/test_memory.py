@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 from sqlalchemy import func, select
@@ -108,13 +109,42 @@ def test_default_period_and_notes(writer: ERPService) -> None:
     note = writer.remember(*SALES, say("remember that I'm the regional manager for the north"))
     assert note.text == "Noted: \u201cI'm the regional manager for the north\u201d."
     display = writer.remember(*SALES, say("show amounts in thousands from now on"))
-    assert "can't show amounts in thousands yet" in display.text
+    assert "I'll show amounts in thousands and millions" in display.text
     kinds = {(r.kind, r.key.split(":")[0], r.value) for r in rows(writer.database_url)}
     assert kinds == {
         (MemoryKind.PREFERENCE, "default_period", "last month"),
         (MemoryKind.FACT, "note", "I'm the regional manager for the north"),
-        (MemoryKind.FACT, "note", "show amounts in thousands from now on"),
+        (MemoryKind.PREFERENCE, "number_style", "international"),
     }
+
+
+FINANCE = ("padma.finance", "padma")
+
+
+def test_the_number_style_applies_to_every_amount_until_forgotten(writer: ERPService) -> None:
+    lakh = writer.ask("cash_balance", *FINANCE, say("what's our cash balance?"))
+    assert ("BDT" in lakh.text and lakh.payloads == []) or "number_style" not in str(lakh.payloads)
+    grouped_lakh = lakh.text
+    saved = writer.remember(*FINANCE, say("remember to show amounts in millions"))
+    assert saved.outcome == "ok" and "thousands and millions" in saved.text
+    western = writer.ask("cash_balance", *FINANCE, say("what's our cash balance?"))
+    assert western.text != grouped_lakh
+    amounts = re.findall(r"BDT ([\d,]+\.\d\d)", western.text)
+    assert amounts and all(re.fullmatch(r"\d{1,3}(,\d{3})*\.\d\d", a) for a in amounts)
+    receivables = writer.ask("receivables", *FINANCE, say("who owes us money?"))
+    assert receivables.payloads and all(
+        p["number_style"] == "international" for p in receivables.payloads
+    )
+    assert "amounts shown in thousands and millions" in writer.list_memory(*FINANCE).text
+    # another user of the same company keeps the company's style
+    other = writer.ask("receivables", "padma.admin", "padma", say("who owes us money?"))
+    assert all("number_style" not in p for p in other.payloads)
+    back = writer.remember(*FINANCE, say("show amounts in lakh and crore"))
+    assert "in lakh and crore" in back.text
+    assert writer.ask("cash_balance", *FINANCE, say("cash balance")).text == grouped_lakh
+    forgotten = writer.forget(*FINANCE, say("forget my number format"))
+    assert "amounts shown in lakh and crore" in forgotten.text
+    assert rows(writer.database_url) == []
 
 
 def test_memories_are_scoped_to_the_user_and_company(writer: ERPService) -> None:

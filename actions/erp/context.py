@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from actions.erp.access import Actor
-from actions.erp.formatting import format_money, format_money_short
+from actions.erp.formatting import NumberStyle, format_money, format_money_short
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class Context:
     today: date
     # when a write happens (audit times, workflow history)
     now: datetime = field(default_factory=datetime.now)
+    # how this user asked to see amounts; None: the way of the company's currency
+    number_style: NumberStyle | None = None
 
     @property
     def company_id(self) -> int:
@@ -49,7 +51,7 @@ class Context:
         return self.actor.currency
 
     def money(self, amount: Decimal) -> str:
-        return format_money(amount, self.actor.currency)
+        return format_money(amount, self.actor.currency, self.number_style)
 
     def money_short(self, amount: Decimal) -> str:
-        return format_money_short(amount, self.actor.currency)
+        return format_money_short(amount, self.actor.currency, self.number_style)

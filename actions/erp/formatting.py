@@ -3,7 +3,8 @@
 Every answer the assistant gives goes through these helpers so that amounts,
 dates and percentages look the same in chat, tables, chart labels and voice.
 Bangladeshi users read taka in lakh/crore grouping (1,23,45,678.50), so the
-grouping depends on the currency, not on the server locale.
+grouping depends on the currency, not on the server locale, unless the user
+asked for a style of their own (`NumberStyle`, remembered in actions/erp/memory.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
 from actions.erp.types import to_money
 
@@ -19,6 +21,10 @@ CURRENCY_SYMBOLS: dict[str, str] = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 # Currencies whose readers group digits the South-Asian way (lakh, crore).
 SOUTH_ASIAN_GROUPING: frozenset[str] = frozenset({"BDT", "INR", "NPR", "PKR"})
+
+# "lakh": 1,23,45,678 and lakh/crore; "international": 12,345,678 and K/M/B.
+NumberStyle = Literal["lakh", "international"]
+NUMBER_STYLES: tuple[NumberStyle, ...] = ("lakh", "international")
 
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -51,8 +57,15 @@ def group_south_asian(digits: str) -> str:
     return ",".join([*pairs, last3])
 
 
-def _group(digits: str, currency: str) -> str:
-    if currency in SOUTH_ASIAN_GROUPING:
+def in_lakh(currency: str, style: NumberStyle | None = None) -> bool:
+    """Whether amounts are grouped and shortened the South-Asian way."""
+    if style is not None:
+        return style == "lakh"
+    return currency in SOUTH_ASIAN_GROUPING
+
+
+def _group(digits: str, currency: str, style: NumberStyle | None = None) -> str:
+    if in_lakh(currency, style):
         return group_south_asian(digits)
     return group_western(digits)
 
@@ -67,7 +80,7 @@ def _with_currency(number: str, currency: str, negative: bool) -> str:
     return f"{sign}{currency} {number}"
 
 
-def format_money(amount: Decimal | float, currency: str) -> str:
+def format_money(amount: Decimal | float, currency: str, style: NumberStyle | None = None) -> str:
     """Format an amount with its currency and always two decimals.
 
     USD/EUR/GBP use their symbol; every other code is written before the
@@ -78,7 +91,7 @@ def format_money(amount: Decimal | float, currency: str) -> str:
     value = to_money(amount)
     negative = value < 0
     whole, _, cents = f"{abs(value):.2f}".partition(".")
-    return _with_currency(f"{_group(whole, code)}.{cents}", code, negative)
+    return _with_currency(f"{_group(whole, code, style)}.{cents}", code, negative)
 
 
 def _three_significant(value: Decimal) -> str:
@@ -130,7 +143,9 @@ def _short_south_asian(value: Decimal) -> str:
     return _small_amount(value)
 
 
-def format_money_short(amount: Decimal | float, currency: str) -> str:
+def format_money_short(
+    amount: Decimal | float, currency: str, style: NumberStyle | None = None
+) -> str:
     """A compact amount for chart labels and speech: "$1.23M", "BDT 4.5 lakh".
 
     Three significant digits are enough to compare bars or hear the order of
@@ -139,11 +154,8 @@ def format_money_short(amount: Decimal | float, currency: str) -> str:
     code = currency.strip().upper()
     value = to_money(amount)
     magnitude = abs(value)
-    if code in SOUTH_ASIAN_GROUPING:
-        number = _short_south_asian(magnitude)
-    else:
-        number = _short_western(magnitude)
-    return _with_currency(number, code, value < 0)
+    short = _short_south_asian if in_lakh(code, style) else _short_western
+    return _with_currency(short(magnitude), code, value < 0)
 
 
 def format_date(d: date) -> str:

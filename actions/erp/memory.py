@@ -2,9 +2,10 @@
 
 "Remember that I only care about the Dhaka warehouse" becomes the preference
 default_warehouse (the company's warehouse, resolved by name); "by default show
-last month" becomes default_period; anything else is kept as a note in the
-user's words. Every row is scoped to the user AND the company; remembering the
-same thing twice updates one row. Reads apply the preferences through
+last month" becomes default_period; "show amounts in millions" (or "in lakh")
+becomes number_style; anything else is kept as a note in the user's words.
+Every row is scoped to the user AND the company; remembering the same thing
+twice updates one row. Reads apply the preferences through
 `apply_defaults`, and a warehouse or period named in the question always wins.
 """
 
@@ -23,12 +24,14 @@ from actions.erp.access import Actor
 from actions.erp.answers import Answer
 from actions.erp.context import Request
 from actions.erp.errors import Ambiguous, InvalidInput, NotFound
+from actions.erp.formatting import NUMBER_STYLES, NumberStyle
 from actions.erp.models import MemoryKind, UserMemory, Warehouse
 from actions.erp.parsing import parse_period
 from actions.erp.resolve import resolve_warehouse
 
 DEFAULT_WAREHOUSE = "default_warehouse"
 DEFAULT_PERIOD = "default_period"
+NUMBER_STYLE = "number_style"
 NOTE_PREFIX = "note:"
 
 # capabilities a remembered default applies to
@@ -45,7 +48,12 @@ _WAREHOUSE_NAME = re.compile(
     r"(?:warehouse\s+(?:is|to|as|=|:)|care about|work with|look after|stock (?:for|in|at)|"
     r"use)\s+(?:the\s+)?(?P<name>[\w .&-]+?)(?:\s+warehouse)?(?:\s+(?:as|by|from|only)\b.*)?$"
 )
-_DISPLAY = re.compile(r"\b(thousands?|lakhs?|lacs?|crores?|millions?)\b")
+_DISPLAY = re.compile(
+    r"\b(thousands?|lakhs?|lacs?|crores?|millions?|billions?|international|western|indian"
+    r"|south[ -]asian)\b"
+)
+_DISPLAY_CUE = re.compile(r"\b(amounts?|figures?|numbers?|money|show|display|format|write)\b")
+_LAKH_WORDS = ("lakh", "lac", "crore", "indian", "south")
 _LEAD = re.compile(
     r"^(?:(?:please|pls|can you|could you|ok|okay|hey)\s+)*"
     r"(?:remember|memori[sz]e|note|make a note|keep in mind|save a preference|save)"
@@ -101,10 +109,10 @@ _FORGET_STOP = frozenset(
     )
 )
 
-DISPLAY_UNSUPPORTED = (
-    "I can't show amounts in {unit} yet: answers use the company's own format "
-    "({currency}). I've kept it as a note."
-)
+STYLE_NAMES = {
+    "lakh": "in lakh and crore (1,23,45,678.00)",
+    "international": "in thousands and millions (12,345,678.00)",
+}
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,7 @@ class Defaults:
 
     warehouse: str | None = None
     period: str | None = None
+    number_style: NumberStyle | None = None
 
 
 def _now() -> datetime:
@@ -222,6 +231,12 @@ def remember(session: Session, actor: Actor, request: Request, today: date) -> A
         value = period_text.strip().lower()
         _upsert(session, actor, MemoryKind.PREFERENCE, DEFAULT_PERIOD, value, text, now)
         saved.append(f"your default period is {value} ({period.label} today)")
+    style = _number_style(text)
+    if style is not None:
+        _upsert(session, actor, MemoryKind.PREFERENCE, NUMBER_STYLE, style, text, now)
+        saved.append(f"I'll show amounts {STYLE_NAMES[style]}")
+    if style is not None and len(saved) == 1:
+        return Answer(f"Got it: {saved[0]}. Say 'forget my number format' to undo it.")
     if saved:
         undo = "default warehouse" if warehouse is not None else "default period"
         return Answer(
@@ -230,12 +245,16 @@ def remember(session: Session, actor: Actor, request: Request, today: date) -> A
         )
     note = _note_text(text)
     _upsert(session, actor, MemoryKind.FACT, _note_key(note), note, text, now)
-    display = _DISPLAY.search(text.lower())
-    reply = f"Noted: \u201c{note}\u201d."
-    if display and re.search(r"\b(amounts?|figures?|numbers?|show|display)\b", text.lower()):
-        unit = display.group(1)
-        reply += " " + DISPLAY_UNSUPPORTED.format(unit=unit, currency=actor.currency)
-    return Answer(reply)
+    return Answer(f"Noted: \u201c{note}\u201d.")
+
+
+def _number_style(text: str) -> NumberStyle | None:
+    """International for "show amounts in millions", lakh for "in lakh", else None."""
+    lowered = text.lower()
+    unit = _DISPLAY.search(lowered)
+    if unit is None or not _DISPLAY_CUE.search(lowered):
+        return None
+    return "lakh" if unit.group(1).startswith(_LAKH_WORDS) else "international"
 
 
 def forget(session: Session, actor: Actor, request: Request) -> Answer:
@@ -258,6 +277,8 @@ def forget(session: Session, actor: Actor, request: Request) -> Answer:
         chosen += [r for r in rows if r.key == DEFAULT_WAREHOUSE]
     if "period" in lowered or request.first("time_period"):
         chosen += [r for r in rows if r.key == DEFAULT_PERIOD]
+    if _DISPLAY_CUE.search(lowered) or _DISPLAY.search(lowered):
+        chosen += [r for r in rows if r.key == NUMBER_STYLE]
     if not chosen:
         words = {
             w for w in re.findall(r"[a-z0-9']+", lowered) if len(w) >= 3 and w not in _FORGET_STOP
@@ -323,16 +344,21 @@ def _describe(session: Session, actor: Actor, row: UserMemory) -> str:
         return f"default warehouse {warehouse.name if warehouse else row.value}"
     if row.key == DEFAULT_PERIOD:
         return f"default period {row.value}"
+    if row.key == NUMBER_STYLE:
+        return f"amounts shown {STYLE_NAMES.get(row.value, row.value)}"
     return f"note \u201c{row.value}\u201d"
 
 
 def apply_defaults(
     session: Session, actor: Actor, capability: str, request: Request
 ) -> tuple[Request, Defaults]:
-    """The request with the user's remembered defaults where it names none."""
-    if capability not in WAREHOUSE_CAPABILITIES | PERIOD_CAPABILITIES:
-        return request, Defaults()
-    remembered = {row.key: row.value for row in _rows(session, actor)}
+    """The request with the user's remembered defaults where it names none, and the
+    number style for every answer."""
+    remembered = {
+        row.key: row.value for row in _rows(session, actor) if row.kind is MemoryKind.PREFERENCE
+    }
+    style = remembered.get(NUMBER_STYLE)
+    number_style: NumberStyle | None = style if style in NUMBER_STYLES else None  # type: ignore[assignment]
     entities = {name: list(values) for name, values in request.entities.items()}
     warehouse_name = period = None
     if (
@@ -352,9 +378,10 @@ def apply_defaults(
     ):
         period = remembered[DEFAULT_PERIOD]
         entities["time_period"] = [period]
+    defaults = Defaults(warehouse_name, period, number_style)
     if warehouse_name is None and period is None:
-        return request, Defaults()
-    return Request(text=request.text, entities=entities), Defaults(warehouse_name, period)
+        return request, defaults
+    return Request(text=request.text, entities=entities), defaults
 
 
 def mention_defaults(answer: Answer, defaults: Defaults) -> Answer:
@@ -368,4 +395,8 @@ def mention_defaults(answer: Answer, defaults: Defaults) -> Answer:
             text += f" (Showing {defaults.warehouse}, your default warehouse.)"
     if defaults.period:
         text += f" (Period: {defaults.period}, your default; name another period to change it.)"
-    return Answer(text, answer.payloads, answer.outcome, answer.candidates)
+    payloads = answer.payloads
+    if defaults.number_style:
+        # tables and charts format their amounts in the browser: tell it how
+        payloads = [{**p, "number_style": defaults.number_style} for p in payloads]
+    return Answer(text, payloads, answer.outcome, answer.candidates)

@@ -199,7 +199,8 @@ class ERPService:
                 for permission in entry.permissions:
                     actor.require(permission)
                 request, defaults = memory.apply_defaults(session, actor, capability, request)
-                answer = entry.run(Context(session, actor, self._today()), request)
+                context = Context(session, actor, self._today(), number_style=defaults.number_style)
+                answer = entry.run(context, request)
                 return memory.mention_defaults(answer, defaults)
         except Ambiguous as error:
             return Answer(str(error), outcome="clarify", candidates=error.candidates)

@@ -431,6 +431,10 @@ async () => {
     f.formatDate("2026-11-02"),
     f.formatAxis([0, 5e6, 1e7], "BDT").join(" "),
     f.formatAxis([-50000, 0, 50000], "USD").join(" "),
+    // a user's remembered style wins over the currency's
+    f.formatMoney("12345678.5", "BDT", "international"),
+    f.formatCell("1234567", "money", "USD", "lakh"),
+    f.formatAxis([0, 5e6, 1e7], "BDT", "international").join(" "),
   ];
 }
 """
@@ -447,6 +451,9 @@ def test_amounts_are_formatted_like_the_server_writes_them(chat: Chat) -> None:
         "2 Nov 2026",
         "0 0.5Cr 1Cr",
         "-$50K $0 $50K",
+        "BDT 12,345,678.50",
+        "$12,34,567.00",
+        "0 5M 10M",
     ]
 
 

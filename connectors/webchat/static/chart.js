@@ -65,9 +65,9 @@ function describe(payload, series, labels, amount) {
   return `${kind}${span}. ${parts.join(". ")}.`;
 }
 
-function axes(box, plot, ticks, y, currency) {
+function axes(box, plot, ticks, y, { currency, style }) {
   const group = svg("g", { class: "axis axis-y" });
-  const labels = formatAxis(ticks, currency);
+  const labels = formatAxis(ticks, currency, style);
   ticks.forEach((tick, index) => {
     const ty = y(tick);
     group.append(
@@ -111,7 +111,7 @@ function xLabels(box, plot, labels, x, room) {
   plot.append(group);
 }
 
-function lineChart(box, plot, series, labels, amount, currency, colours) {
+function lineChart(box, plot, series, labels, amount, units, colours) {
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   const ticks = niceTicks(Math.min(0, ...all), Math.max(0, ...all));
   const [low, high] = [ticks[0], ticks[ticks.length - 1]];
@@ -119,7 +119,7 @@ function lineChart(box, plot, series, labels, amount, currency, colours) {
   const innerH = box.height - box.top - box.bottom;
   const x = (i) => box.left + (labels.length <= 1 ? innerW / 2 : (i * innerW) / (labels.length - 1));
   const y = (v) => box.top + innerH - ((v - low) / (high - low)) * innerH;
-  axes(box, plot, ticks, y, currency);
+  axes(box, plot, ticks, y, units);
   xLabels(box, plot, labels, x, box.xRoom);
   series.forEach((s, index) => {
     const colour = colours[index % colours.length];
@@ -153,8 +153,8 @@ function lineChart(box, plot, series, labels, amount, currency, colours) {
   });
 }
 
-function barChart(box, plot, series, labels, amount, currency, colours, ramp) {
-  const amountShort = (v) => formatCompact(v, currency);
+function barChart(box, plot, series, labels, amount, units, colours, ramp) {
+  const amountShort = (v) => formatCompact(v, units.currency, units.style);
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   const ticks = niceTicks(Math.min(0, ...all), Math.max(0, ...all));
   const [low, high] = [ticks[0], ticks[ticks.length - 1]];
@@ -163,7 +163,7 @@ function barChart(box, plot, series, labels, amount, currency, colours, ramp) {
   const band = innerW / Math.max(1, labels.length);
   const x = (i) => box.left + band * i + band / 2;
   const y = (v) => box.top + innerH - ((v - low) / (high - low)) * innerH;
-  axes(box, plot, ticks, y, currency);
+  axes(box, plot, ticks, y, units);
   xLabels(box, plot, labels, x, box.xRoom + 2);
   const barW = Math.min(box.width / 9, (band * 0.7) / series.length);
   series.forEach((s, index) => {
@@ -208,7 +208,9 @@ export function renderChart(payload) {
   const labels = (payload.labels || []).map((l) => String(l));
   const series = numbers(Array.isArray(payload.series) ? payload.series : []);
   const currency = payload.currency || "";
-  const amount = (v) => (currency ? formatMoney(v, currency) : formatNumber(v, currency));
+  const style = payload.number_style;
+  const units = { currency, style };
+  const amount = (v) => (currency ? formatMoney(v, currency, style) : formatNumber(v, currency, style));
   const box = window.innerWidth < 640 ? NARROW : WIDE;
   chartCount += 1;
   const titleId = `erp-chart-${chartCount}-title`;
@@ -230,8 +232,8 @@ export function renderChart(payload) {
   if (!labels.length || !series.length) {
     return el("div", { class: "payload payload-chart" }, el("p", { class: "muted" }, `${title}: no data.`));
   }
-  if (payload.chart === "bar") barChart(box, plot, series, labels, amount, currency, PALETTE, ramp);
-  else lineChart(box, plot, series, labels, amount, currency, PALETTE);
+  if (payload.chart === "bar") barChart(box, plot, series, labels, amount, units, PALETTE, ramp);
+  else lineChart(box, plot, series, labels, amount, units, PALETTE);
 
   const legend =
     series.length > 1
@@ -269,7 +271,7 @@ export function renderChart(payload) {
     "details",
     { class: "chart-data" },
     el("summary", {}, "Show the numbers"),
-    renderTable({ title: `${title} (data)`, currency, columns, rows }),
+    renderTable({ title: `${title} (data)`, currency, number_style: style, columns, rows }),
   );
 
   return el(

@@ -1,6 +1,8 @@
 // Number, money and date formatting, the same way the server writes them in text
-// (actions/erp/formatting.py): lakh/crore grouping for South-Asian currencies,
-// symbols for USD/EUR/GBP, the sign in front, dates as "22 Nov 2026".
+// (actions/erp/formatting.py): lakh/crore grouping for South-Asian currencies
+// unless the payload's `number_style` ("lakh" or "international", a user's
+// remembered preference) says otherwise, symbols for USD/EUR/GBP, the sign in
+// front, dates as "22 Nov 2026".
 // Amounts arrive as decimal strings and are formatted from the digits, never
 // through a float, so nothing is rounded away.
 
@@ -19,8 +21,13 @@ function groupSouthAsian(digits) {
   return `${head.replace(/\B(?=(\d{2})+(?!\d))/g, ",")},${digits.slice(-3)}`;
 }
 
-function group(digits, currency) {
-  return SOUTH_ASIAN.has(currency) ? groupSouthAsian(digits) : groupWestern(digits);
+function inLakh(currency, style) {
+  if (style === "lakh" || style === "international") return style === "lakh";
+  return SOUTH_ASIAN.has(currency);
+}
+
+function group(digits, currency, style) {
+  return inLakh(currency, style) ? groupSouthAsian(digits) : groupWestern(digits);
 }
 
 // Round a decimal string half up to `places` decimals: [negative, whole, fraction].
@@ -62,22 +69,22 @@ function withCurrency(number, currency, negative) {
 }
 
 /** "1234567.5" with BDT → "BDT 12,34,567.50"; with USD → "$1,234,567.50". */
-export function formatMoney(value, currency) {
+export function formatMoney(value, currency, style) {
   const code = (currency || "").trim().toUpperCase();
   const rounded = roundDecimal(value, 2);
   if (!rounded) return String(value ?? "");
   const [negative, whole, cents] = rounded;
-  return withCurrency(`${group(whole, code)}.${cents}`, code, negative);
+  return withCurrency(`${group(whole, code, style)}.${cents}`, code, negative);
 }
 
 /** Whole numbers keep no decimals, others up to two; grouped like the currency. */
-export function formatNumber(value, currency) {
+export function formatNumber(value, currency, style) {
   const code = (currency || "").trim().toUpperCase();
   const rounded = roundDecimal(value, 2);
   if (!rounded) return String(value ?? "");
   const [negative, whole, fraction] = rounded;
   const trimmed = fraction.replace(/0+$/, "");
-  const text = group(whole, code) + (trimmed ? `.${trimmed}` : "");
+  const text = group(whole, code, style) + (trimmed ? `.${trimmed}` : "");
   return (negative ? "-" : "") + text;
 }
 
@@ -118,8 +125,8 @@ function threeSignificant(x) {
 
 /** Axis amounts: "4.5L", "1.23Cr" for taka, "12.5K", "1.2M" otherwise, with the symbol. */
 /** Short-number units, largest first: lakh and crore where the currency's readers use them. */
-function scalesFor(code) {
-  return SOUTH_ASIAN.has(code)
+function scalesFor(code, style) {
+  return inLakh(code, style)
     ? [
         [1e7, "Cr"],
         [1e5, "L"],
@@ -133,12 +140,12 @@ function scalesFor(code) {
       ];
 }
 
-export function formatCompact(value, currency) {
+export function formatCompact(value, currency, style) {
   const code = (currency || "").trim().toUpperCase();
   const x = Number(value);
   if (!Number.isFinite(x)) return String(value ?? "");
   const magnitude = Math.abs(x);
-  const scales = scalesFor(code);
+  const scales = scalesFor(code, style);
   let text = threeSignificant(magnitude);
   for (const [threshold, suffix] of scales) {
     if (magnitude >= threshold) {
@@ -153,10 +160,10 @@ export function formatCompact(value, currency) {
 }
 
 /** Axis tick labels in one unit, chosen by the largest tick: 0, 0.5Cr, 1Cr, 1.5Cr. */
-export function formatAxis(ticks, currency) {
+export function formatAxis(ticks, currency, style) {
   const code = (currency || "").trim().toUpperCase();
   const largest = Math.max(0, ...ticks.map((t) => Math.abs(t)));
-  const scales = scalesFor(code);
+  const scales = scalesFor(code, style);
   const [scale, suffix] = scales.find(([threshold]) => largest >= threshold) || [1, ""];
   const symbol = SYMBOLS[code] || "";
   return ticks.map((tick) => {
@@ -167,13 +174,13 @@ export function formatAxis(ticks, currency) {
 }
 
 /** A cell value as text, by column type. */
-export function formatCell(value, type, currency) {
+export function formatCell(value, type, currency, style) {
   if (value === null || value === undefined || value === "") return "—";
   switch (type) {
     case "money":
-      return formatMoney(value, currency);
+      return formatMoney(value, currency, style);
     case "number":
-      return formatNumber(value, currency);
+      return formatNumber(value, currency, style);
     case "percent":
       return formatPercent(value);
     case "date":

@@ -20,6 +20,7 @@ export function renderTable(payload) {
   const columns = Array.isArray(payload.columns) ? payload.columns : [];
   const rows = Array.isArray(payload.rows) ? payload.rows : [];
   const currency = payload.currency || "";
+  const style = payload.number_style;
   tableCount += 1;
   const captionId = `erp-table-${tableCount}`;
 
@@ -58,7 +59,7 @@ export function renderTable(payload) {
             el(
               "td",
               { class: isNumericType(column.type) ? "num" : "", "data-type": column.type },
-              formatCell(row[column.key], column.type, currency),
+              formatCell(row[column.key], column.type, currency, style),
             ),
           ),
         ),
