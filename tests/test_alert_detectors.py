@@ -296,9 +296,10 @@ def test_an_insert_losing_a_race_is_counted_not_raised(writable_url: str) -> Non
     assert list(alerts_of(writable_url)) == ["race:1"]
 
 
-def test_a_cleared_condition_keeps_its_alert(writable_url: str) -> None:
+def test_a_cleared_condition_resolves_its_alert_and_keeps_it(writable_url: str) -> None:
     run_detectors(writable_url, AS_OF, "padma")
     approvals = [a for a in alerts_of(writable_url).values() if a.alert_type.startswith("po_")]
+    assert approvals
     with write_session(writable_url) as session:
         session.execute(
             update(PurchaseOrder)
@@ -309,8 +310,62 @@ def test_a_cleared_condition_keeps_its_alert(writable_url: str) -> None:
     report = run_detectors(writable_url, AS_OF, "padma")
     assert report.companies[0].new.get("po_approval_waiting", 0) == 0
     assert report.companies[0].existing.get("po_approval_waiting", 0) == 0
-    kept = [a for a in alerts_of(writable_url).values() if a.alert_type.startswith("po_")]
-    assert len(kept) == len(approvals) > 0
+    assert report.companies[0].resolved["po_approval_waiting"] == len(approvals)
+    kept = {a.id: a for a in alerts_of(writable_url).values() if a.alert_type.startswith("po_")}
+    assert set(kept) == {a.id for a in approvals}  # never deleted
+    for alert in kept.values():
+        assert alert.status is AlertStatus.RESOLVED
+        assert alert.dedup_key.endswith(f"#{alert.id}")
+    # a run with nothing cleared changes nothing more
+    assert run_detectors(writable_url, AS_OF, "padma").companies[0].resolved_total == 0
+
+
+def test_a_condition_that_returns_alerts_again(writable_url: str) -> None:
+    with write_session(writable_url) as session:
+        level = session.scalars(
+            select(StockLevel)
+            .join(Product, Product.id == StockLevel.product_id)
+            .where(StockLevel.company_id == company_id(session))
+            .where(Product.is_active.is_(True), Product.reorder_level > 0)
+            .where(StockLevel.quantity >= Product.reorder_level * 2)
+            .order_by(Product.sku, StockLevel.warehouse_id)
+        ).first()
+        product_id, warehouse_id, full = level.product_id, level.warehouse_id, level.quantity
+
+    def set_stock(quantity: int) -> None:
+        with write_session(writable_url) as session:
+            session.execute(
+                update(StockLevel)
+                .where(StockLevel.product_id == product_id)
+                .where(StockLevel.warehouse_id == warehouse_id)
+                .values(quantity=quantity)
+            )
+
+    def low_stock_alerts() -> list[Alert]:
+        found = alerts_of(writable_url).values()
+        return sorted(
+            (a for a in found if a.alert_type == "low_stock" and a.record_ref == sku),
+            key=lambda a: a.id,
+        )
+
+    with read_session(writable_url) as session:
+        sku = session.get(Product, product_id).sku
+    set_stock(0)
+    run_detectors(writable_url, AS_OF, "padma")
+    [first] = low_stock_alerts()
+    ERPService(writable_url).dismiss(first.id, "padma.warehouse", "padma")
+    run_detectors(writable_url, AS_OF, "padma")
+    assert len(low_stock_alerts()) == 1  # dismissed while it holds: no new alert
+    set_stock(full)  # restocked: the condition clears
+    run_detectors(writable_url, AS_OF, "padma")
+    [retired] = low_stock_alerts()
+    assert retired.status is AlertStatus.DISMISSED  # the user's decision stays
+    assert retired.dedup_key.endswith(f"#{retired.id}")
+    set_stock(0)  # and runs out again: a new alert
+    run_detectors(writable_url, AS_OF, "padma")
+    old, new = low_stock_alerts()
+    assert (old.id, new.status) == (first.id, AlertStatus.UNREAD)
+    assert not new.dedup_key.count("#")
 
 
 # --- read, dismiss, act ----------------------------------------------------------------

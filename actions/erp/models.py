@@ -118,6 +118,7 @@ class AlertStatus(enum.Enum):
     READ = "read"
     DISMISSED = "dismissed"
     ACTED = "acted"
+    RESOLVED = "resolved"  # its condition cleared before anyone acted on it
 
 
 # --- organisation and access -------------------------------------------------

@@ -4,8 +4,14 @@ One transaction per company. The same condition never raises twice: a
 candidate whose `dedup_key` is already stored for the company is counted as
 existing, and the insert of a new one runs in a savepoint, so when two runs
 race the second one's insert hits the unique constraint (company, dedup_key),
-is rolled back alone and counted as existing. Alerts are never deleted: one
-whose condition has cleared stays, with its status, as history.
+is rolled back alone and counted as existing.
+
+Alerts are never deleted. The detectors of a current state (stock, overdue
+invoices, bills due, approvals) also say which conditions have cleared: an
+alert whose key they no longer report is retired, its key suffixed with its
+id so the condition can alert again when it returns, and, if nobody had
+dismissed or acted on it, marked resolved (it leaves the lists and the
+badge). Sales anomalies are events: they stay as they are.
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ logger = logging.getLogger(__name__)
 
 Detector = Callable[[Context, DetectorSettings], list[Candidate]]
 
+# alert types whose detector reports every condition that holds now
+STATE_ALERT_TYPES = frozenset({"low_stock", "invoice_overdue", "bill_due", "po_approval_waiting"})
+RETIRED = "#"  # dedup_key suffix of a retired alert: "low_stock:A4:DHK#17"
+
 DETECTORS: dict[str, Detector] = {
     "low_stock": detect_low_stock,
     "invoice_overdue": detect_overdue_invoices,
@@ -48,6 +58,7 @@ class CompanyRun:
     company: str
     new: dict[str, int] = field(default_factory=dict)  # alert type → alerts created
     existing: dict[str, int] = field(default_factory=dict)  # alert type → already stored
+    resolved: dict[str, int] = field(default_factory=dict)  # alert type → conditions cleared
     seconds: float = 0.0
 
     @property
@@ -57,6 +68,10 @@ class CompanyRun:
     @property
     def existing_total(self) -> int:
         return sum(self.existing.values())
+
+    @property
+    def resolved_total(self) -> int:
+        return sum(self.resolved.values())
 
 
 @dataclass
@@ -79,12 +94,15 @@ class RunReport:
         lines = [f"Alerts as of {self.as_of}:"]
         for run in self.companies:
             lines.append(
-                f"  {run.company}: {run.new_total} new, {run.existing_total} existing "
-                f"({run.seconds:.2f} s)"
+                f"  {run.company}: {run.new_total} new, {run.existing_total} existing, "
+                f"{run.resolved_total} cleared ({run.seconds:.2f} s)"
             )
-            lines.append(f"    {'type':<{width}}{'new':>6}{'existing':>10}")
+            lines.append(f"    {'type':<{width}}{'new':>6}{'existing':>10}{'cleared':>9}")
             for t in types:
-                lines.append(f"    {t:<{width}}{run.new.get(t, 0):>6}{run.existing.get(t, 0):>10}")
+                lines.append(
+                    f"    {t:<{width}}{run.new.get(t, 0):>6}{run.existing.get(t, 0):>10}"
+                    f"{run.resolved.get(t, 0):>9}"
+                )
         return "\n".join(lines)
 
 
@@ -128,8 +146,10 @@ def _run_company(
     roles = dict(session.execute(select(Role.code, Role.id)).all())
     stored = set(session.scalars(select(Alert.dedup_key).where(Alert.company_id == company.id)))
     run = CompanyRun(code)
+    current: set[str] = set()
     for name, detect in DETECTORS.items():
         for candidate in detect(ctx, settings):
+            current.add(candidate.dedup_key)
             if candidate.dedup_key in stored or not _insert(
                 session, company.id, candidate, roles, created_at
             ):
@@ -137,7 +157,26 @@ def _run_company(
                 continue
             stored.add(candidate.dedup_key)
             run.new[name] = run.new.get(name, 0) + 1
+    _retire_cleared(session, company.id, current, run)
     return run
+
+
+def _retire_cleared(session: Session, company_id: int, current: set[str], run: CompanyRun) -> None:
+    cleared = session.scalars(
+        select(Alert)
+        .where(Alert.company_id == company_id)
+        .where(Alert.alert_type.in_(sorted(STATE_ALERT_TYPES)))
+        .where(Alert.dedup_key.not_like(f"%{RETIRED}%"))
+        .with_for_update()
+    )
+    for alert in cleared:
+        if alert.dedup_key in current:
+            continue
+        alert.dedup_key = f"{alert.dedup_key[:180]}{RETIRED}{alert.id}"
+        if alert.status in (AlertStatus.UNREAD, AlertStatus.READ):
+            alert.status = AlertStatus.RESOLVED
+        run.resolved[alert.alert_type] = run.resolved.get(alert.alert_type, 0) + 1
+    session.flush()
 
 
 def _insert(
