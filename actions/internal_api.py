@@ -171,6 +171,24 @@ def build_blueprint() -> Blueprint:
             return error(403, str(problem))
         return response.json({"unread": unread})
 
+    @internal.route("/chat-conversation", methods=["GET", "PUT"])
+    async def chat_conversation(request: Request) -> HTTPResponse:
+        user, company = request.args.get("user"), request.args.get("company")
+        if not user or not company:
+            return error(400, "'user' and 'company' are required")
+        accounts = get_accounts()
+        try:
+            if request.method == "GET":
+                current = await asyncio.to_thread(accounts.current_conversation, user, company)
+                return response.json({"session_id": current})
+            session_id = text_field(json_body(request), "session_id", 64)
+            await asyncio.to_thread(accounts.set_current_conversation, user, company, session_id)
+        except ValueError as problem:
+            return error(400, str(problem))
+        except NotAuthenticated as problem:
+            return error(403, str(problem))
+        return response.json({"session_id": session_id})
+
     @internal.post("/turns")
     async def record_turns(request: Request) -> HTTPResponse:
         from actions.stage_timing import TURN_STAGES

@@ -102,6 +102,21 @@ class ERPBackend:
         )
         return int(body["unread"])
 
+    async def current_conversation(self, user: str, company: str) -> str | None:
+        """The web chat session this user was last in (another device resumes it)."""
+        body = await self._call(
+            "GET", "/internal/chat-conversation", params={"user": user, "company": company}
+        )
+        return body.get("session_id")
+
+    async def set_current_conversation(self, user: str, company: str, session_id: str) -> None:
+        await self._call(
+            "PUT",
+            "/internal/chat-conversation",
+            params={"user": user, "company": company},
+            json={"session_id": session_id},
+        )
+
     async def record_turns(self, turns: list[dict[str, Any]]) -> None:
         """Hand finished turns to the action server, which stores them with its own timings."""
         await self._call("POST", "/internal/turns", json={"turns": turns})

@@ -132,3 +132,22 @@ def test_an_administrator_exports_and_erases_a_users_data_in_their_company_only(
     assert accounts.user_company("padma.sales") == "padma"
     with pytest.raises(NotAuthenticated):
         accounts.user_company("nobody.here")
+
+
+def test_the_current_chat_conversation_is_per_user_and_company(writable_url: str) -> None:
+    accounts = AccountService(writable_url)
+    assert accounts.current_conversation("padma.finance", "padma") is None
+    accounts.set_current_conversation("padma.finance", "padma", "laptop-0001")
+    accounts.set_current_conversation("padma.finance", "padma", "phone-00002")
+    assert accounts.current_conversation("padma.finance", "padma") == "phone-00002"
+    assert accounts.current_conversation("padma.sales", "padma") is None
+    with pytest.raises(NotAuthenticated):
+        accounts.current_conversation("padma.finance", "northwind")
+    for bad in ("short", "has spaces in it", "x" * 65):
+        with pytest.raises(ValueError, match="session_id"):
+            accounts.set_current_conversation("padma.finance", "padma", bad)
+    assert accounts.current_conversation("padma.finance", "padma") == "phone-00002"
+    exported = accounts.personal_data("padma.admin", "padma", "padma.finance")
+    assert exported["current_chat_sessions"] == ["phone-00002"]
+    accounts.erase_personal_data("padma.admin", "padma", "padma.finance")
+    assert accounts.current_conversation("padma.finance", "padma") is None

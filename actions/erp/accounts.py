@@ -8,6 +8,7 @@ slow guessing down; the message never says whether the name exists.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,11 +16,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from actions.erp.access import Actor, load_actor
 from actions.erp.db import read_session, write_session
 from actions.erp.errors import NotAuthenticated, PermissionDenied
 from actions.erp.models import (
+    ChatConversation,
     Company,
     MessageFeedback,
     SignInFailure,
@@ -32,6 +35,7 @@ from bot.auth import verify_password
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 RATINGS = ("up", "down")
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 class SignInRefused(Exception):
@@ -227,6 +231,44 @@ class AccountService:
             ]
         return int(total or 0), items
 
+    def current_conversation(self, user: str, company: str) -> str | None:
+        """The web chat session id this user was last in, in this company."""
+        with read_session(self.database_url) as session:
+            actor = load_actor(session, user, company)
+            return session.scalar(
+                select(ChatConversation.session_id)
+                .where(ChatConversation.user_id == actor.user_id)
+                .where(ChatConversation.company_id == actor.company_id)
+            )
+
+    def set_current_conversation(self, user: str, company: str, session_id: str) -> None:
+        """Make `session_id` the conversation another device of this user resumes."""
+        if not SESSION_ID.fullmatch(session_id):
+            raise ValueError("session_id must be 8-64 letters, digits, - or _")
+        with write_session(self.database_url) as session:
+            actor = load_actor(session, user, company)
+            mine = select(ChatConversation).where(
+                ChatConversation.user_id == actor.user_id,
+                ChatConversation.company_id == actor.company_id,
+            )
+            row = session.scalar(mine.with_for_update())
+            if row is None:
+                try:
+                    with session.begin_nested():
+                        session.add(
+                            ChatConversation(
+                                user_id=actor.user_id,
+                                company_id=actor.company_id,
+                                session_id=session_id,
+                                updated_at=self.clock(),
+                            )
+                        )
+                    return
+                except IntegrityError:  # the other device got there first: update its row
+                    row = session.scalar(mine.with_for_update())
+                    assert row is not None
+            row.session_id, row.updated_at = session_id, self.clock()
+
     def personal_data(self, administrator: str, company: str, user: str) -> dict[str, Any]:
         """What the ERP database holds of `user` for a privacy request: memories, ratings."""
         with read_session(self.database_url) as session:
@@ -282,10 +324,14 @@ def _personal_data(session: Any, target: User) -> dict[str, Any]:
         .where(MessageFeedback.user_id == target.id)
         .order_by(MessageFeedback.id)
     )
+    chats = session.scalars(
+        select(ChatConversation.session_id).where(ChatConversation.user_id == target.id)
+    )
     return {
         "memories": [
             {"kind": m.kind.value, "key": m.key, "value": m.value, "text": m.text} for m in memories
         ],
+        "current_chat_sessions": list(chats),
         "ratings": [
             {
                 "conversation_id": r.conversation_id,
@@ -301,6 +347,8 @@ def _personal_data(session: Any, target: User) -> dict[str, Any]:
 def _erase_personal_data(session: Any, target: User) -> dict[str, int]:
     memories = session.execute(delete(UserMemory).where(UserMemory.user_id == target.id))
     ratings = session.execute(delete(MessageFeedback).where(MessageFeedback.user_id == target.id))
+    # which conversation to resume is about conversations, which the erasure also removes
+    session.execute(delete(ChatConversation).where(ChatConversation.user_id == target.id))
     return {"memories": int(memories.rowcount or 0), "ratings": int(ratings.rowcount or 0)}
 
 

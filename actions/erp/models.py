@@ -725,6 +725,19 @@ class MessageFeedback(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class ChatConversation(Base):
+    """The web chat conversation a user is in, per company: another device resumes it."""
+
+    __tablename__ = "chat_conversations"
+    __table_args__ = (UniqueConstraint("user_id", "company_id", name="uq_chat_conversation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    session_id: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class MemoryKind(enum.Enum):
     PREFERENCE = "preference"
     FACT = "fact"

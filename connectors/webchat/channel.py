@@ -11,6 +11,9 @@ A socket must present a valid token (Socket.IO `auth: {token}`, or
 `?token=` in the connection URL for clients that cannot set `auth`), and
 every message is checked again, so a session signed out elsewhere stops at
 once. The conversation id is `<user>:<session_id>`, as on the HTTP channel.
+A `session_request` without a session id (another device, a cleared
+browser) joins the conversation the user was last in, kept per user and
+company in the ERP database, so it resumes with its history everywhere.
 """
 
 from __future__ import annotations
@@ -158,10 +161,8 @@ class WebChatInput(InputChannel):
         @sio.on("session_request")
         async def session_request(sid: str, data: Any) -> None:
             data = data if isinstance(data, dict) else {}
-            session_id = data.get("session_id")
-            if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
-                session_id = uuid.uuid4().hex
             state = await sio.get_session(sid)
+            session_id = await self._conversation_to_join(state["identity"], data.get("session_id"))
             conversation_id = f"{state['identity'].user}:{session_id}"
             state["session_id"] = session_id
             await sio.save_session(sid, state)
@@ -269,6 +270,26 @@ class WebChatInput(InputChannel):
             await sio.emit("bot_typing", {"typing": False}, room=room)
             MESSAGE_SECONDS.labels(self.name()).observe(time.perf_counter() - started)
         await self._send_alert_count(sio, room, identity)
+
+    async def _conversation_to_join(self, identity: Identity, requested: Any) -> str:
+        """The client's conversation; else the one this user was last in (another
+        device, a cleared browser), else a new one. It becomes the user's current one."""
+        session_id = (
+            requested if isinstance(requested, str) and SESSION_ID.match(requested) else None
+        )
+        if session_id is None:
+            try:
+                session_id = await self.backend.current_conversation(
+                    identity.user, identity.company
+                )
+            except (BackendRefused, BackendUnavailable):
+                session_id = None  # the ERP is away: a new conversation rather than none
+        session_id = session_id or uuid.uuid4().hex
+        try:
+            await self.backend.set_current_conversation(identity.user, identity.company, session_id)
+        except (BackendRefused, BackendUnavailable) as problem:
+            log.info("could not record the current conversation: %s", problem)
+        return session_id
 
     async def _send_alert_count(self, sio: AsyncServer, room: str, identity: Identity) -> None:
         try:

@@ -26,9 +26,18 @@ def sign_in(stack: RunningStack, username: str) -> str:
 
 
 class ChatClient:
-    def __init__(self, stack: RunningStack, token: str, session_id: str | None = None) -> None:
+    def __init__(
+        self,
+        stack: RunningStack,
+        token: str,
+        session_id: str | None = None,
+        *,
+        new_device: bool = False,
+    ) -> None:
+        """`new_device`: the client knows no conversation and takes the one the server gives."""
         self.url = stack.settings.rasa_url
         self.token = token
+        self.new_device = new_device
         self.session_id = session_id or uuid.uuid4().hex
         self.events: list[tuple[str, Any]] = []
         self.sio = socketio.AsyncClient(reconnection=False)
@@ -44,13 +53,14 @@ class ChatClient:
             await self.sio.connect(f"{self.url}?token={self.token}", transports=["websocket"])
         else:
             await self.sio.connect(self.url, auth={"token": self.token}, transports=["websocket"])
-        request: dict[str, Any] = {"session_id": self.session_id}
+        request: dict[str, Any] = {} if self.new_device else {"session_id": self.session_id}
         if not as_rasa_webchat:
             request["client"] = "erp-webchat"
         if last_seq is not None:
             request["last_seq"] = last_seq
         await self.sio.emit("session_request", request)
         await self.wait_for(lambda: self.of("session_confirm"))
+        self.session_id = self.of("session_confirm")[-1]["session_id"]
 
     async def say(self, text: str, client_id: str | None = None, **custom: Any) -> str:
         client_id = client_id or uuid.uuid4().hex

@@ -293,3 +293,38 @@ def test_the_action_servers_internal_routes_need_the_internal_key(stack: Running
     forged = {"X-Internal-Key": "guess"}
     assert httpx.post(f"{base}/sign-in", json=body, headers=forged).status_code == 401
     assert httpx.get(f"{base}/alerts/unread", params={"user": "padma.finance"}).status_code == 401
+
+
+async def test_another_device_resumes_the_conversation_with_its_history(
+    stack: RunningStack,
+) -> None:
+    laptop = ChatClient(stack, sign_in(stack, "padma.approver"), new_device=True)
+    await laptop.connect()
+    await laptop.ask("what is waiting for my approval?")
+    await laptop.close()
+    # a phone: a new sign-in and a browser that knows no conversation
+    phone = ChatClient(stack, sign_in(stack, "padma.approver"), new_device=True)
+    await phone.connect()
+    assert phone.session_id == laptop.session_id
+    history = httpx.get(
+        f"{stack.settings.rasa_url}/chat/history",
+        params={"session_id": phone.session_id},
+        headers=auth(phone.token),
+    ).json()["messages"]
+    assert "what is waiting for my approval?" in [
+        m["text"] for m in history if m["sender"] == "user"
+    ]
+    # a conversation started on the phone becomes the one a third device resumes
+    fresh = ChatClient(stack, phone.token)
+    await fresh.connect()
+    await fresh.close()
+    await phone.close()
+    tablet = ChatClient(stack, sign_in(stack, "padma.approver"), new_device=True)
+    await tablet.connect()
+    assert tablet.session_id == fresh.session_id != laptop.session_id
+    await tablet.close()
+    # another user starts their own
+    other = ChatClient(stack, sign_in(stack, "padma.sales"), new_device=True)
+    await other.connect()
+    assert other.session_id not in (laptop.session_id, fresh.session_id)
+    await other.close()
