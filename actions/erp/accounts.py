@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 
 from actions.erp.access import Actor, load_actor
-from actions.erp.db import read_session, write_session
+from actions.erp.db import locked_or_added, read_session, write_session
 from actions.erp.errors import NotAuthenticated, PermissionDenied
 from actions.erp.models import (
     ChatConversation,
@@ -251,23 +250,19 @@ class AccountService:
                 ChatConversation.user_id == actor.user_id,
                 ChatConversation.company_id == actor.company_id,
             )
-            row = session.scalar(mine.with_for_update())
-            if row is None:
-                try:
-                    with session.begin_nested():
-                        session.add(
-                            ChatConversation(
-                                user_id=actor.user_id,
-                                company_id=actor.company_id,
-                                session_id=session_id,
-                                updated_at=self.clock(),
-                            )
-                        )
-                    return
-                except IntegrityError:  # the other device got there first: update its row
-                    row = session.scalar(mine.with_for_update())
-                    assert row is not None
-            row.session_id, row.updated_at = session_id, self.clock()
+            now = self.clock()
+            row, added = locked_or_added(
+                session,
+                mine,
+                lambda: ChatConversation(
+                    user_id=actor.user_id,
+                    company_id=actor.company_id,
+                    session_id=session_id,
+                    updated_at=now,
+                ),
+            )
+            if not added:
+                row.session_id, row.updated_at = session_id, now
 
     def personal_data(self, administrator: str, company: str, user: str) -> dict[str, Any]:
         """What the ERP database holds of `user` for a privacy request: memories, ratings."""

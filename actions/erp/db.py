@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+Row = TypeVar("Row")
 
 
 def normalise_url(url: str) -> str:
@@ -110,3 +114,26 @@ def _transaction(engine: Engine, **options: str) -> Iterator[Session]:
             except BaseException:
                 session.rollback()
                 raise
+
+
+def locked_or_added(
+    session: Session, query: Select[Any], new: Callable[[], Row]
+) -> tuple[Row, bool]:
+    """The one row `query` finds, locked for update, or `new()` added; True if added.
+
+    The insert runs in a savepoint: when a concurrent request inserts the same
+    row first (a unique constraint fails), that row is returned instead, so
+    two requests at once end with one row that both then update.
+    """
+    row = session.scalar(query.with_for_update())
+    if row is not None:
+        return row, False
+    try:
+        with session.begin_nested():
+            row = new()
+            session.add(row)
+        return row, True
+    except IntegrityError:
+        row = session.scalar(query.with_for_update())
+        assert row is not None, "a unique constraint failed, yet no row matches"
+        return row, False

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from actions.erp.access import Actor
 from actions.erp.answers import Answer
 from actions.erp.context import Request
+from actions.erp.db import locked_or_added
 from actions.erp.errors import Ambiguous, InvalidInput, NotFound
 from actions.erp.formatting import NUMBER_STYLES, NumberStyle
 from actions.erp.models import MemoryKind, UserMemory, Warehouse
@@ -150,28 +150,23 @@ def _upsert(
         UserMemory.company_id == actor.company_id,
         UserMemory.key == key,
     )
-    row = session.scalar(statement.with_for_update())
-    if row is None:
-        try:
-            with session.begin_nested():
-                session.add(
-                    UserMemory(
-                        user_id=actor.user_id,
-                        company_id=actor.company_id,
-                        kind=kind,
-                        key=key,
-                        value=value[:200],
-                        text=text,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-            return True
-        except IntegrityError:  # another request inserted it first: update that row
-            row = session.scalar(statement.with_for_update())
-            assert row is not None
-    row.kind, row.value, row.text, row.updated_at = kind, value[:200], text, now
-    return False
+    row, added = locked_or_added(
+        session,
+        statement,
+        lambda: UserMemory(
+            user_id=actor.user_id,
+            company_id=actor.company_id,
+            kind=kind,
+            key=key,
+            value=value[:200],
+            text=text,
+            created_at=now,
+            updated_at=now,
+        ),
+    )
+    if not added:
+        row.kind, row.value, row.text, row.updated_at = kind, value[:200], text, now
+    return added
 
 
 def _note_text(text: str) -> str:

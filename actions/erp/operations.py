@@ -15,8 +15,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
-from actions.erp.access import load_actor
+from actions.erp.access import Actor, load_actor
 from actions.erp.db import read_session, write_session
 from actions.erp.models import Alert, AlertStatus, Company, TurnMetric
 
@@ -141,10 +142,8 @@ class OperationsService:
 
     def turn_figures(self, reviewer: str, company: str, since: date) -> dict[str, Any]:
         """Per day and per action: volumes, error rate and latency by stage (a trainer's view)."""
-        start = datetime(since.year, since.month, since.day)
         with read_session(self.database_url) as session:
-            actor = load_actor(session, reviewer, company)
-            actor.require("studio.use")
+            actor, start = _trainer_since(session, reviewer, company, since)
             rows = session.scalars(
                 select(TurnMetric)
                 .where(TurnMetric.company_id == actor.company_id)
@@ -160,10 +159,8 @@ class OperationsService:
 
     def alert_activity(self, reviewer: str, company: str, since: date) -> dict[str, Any]:
         """Alerts raised per day by severity, and where the period's alerts stand now."""
-        start = datetime(since.year, since.month, since.day)
         with read_session(self.database_url) as session:
-            actor = load_actor(session, reviewer, company)
-            actor.require("studio.use")
+            actor, start = _trainer_since(session, reviewer, company, since)
             rows = session.execute(
                 select(Alert.created_at, Alert.severity, Alert.status)
                 .where(Alert.company_id == actor.company_id)
@@ -185,6 +182,15 @@ class OperationsService:
             "statuses": dict(statuses),
             "open": int(open_now or 0),
         }
+
+
+def _trainer_since(
+    session: Session, reviewer: str, company: str, since: date
+) -> tuple[Actor, datetime]:
+    """The reviewer, who must be allowed the studio, and the start of `since`."""
+    actor = load_actor(session, reviewer, company)
+    actor.require("studio.use")
+    return actor, datetime(since.year, since.month, since.day)
 
 
 def _stage_values(rows: Iterable[TurnMetric], stage: str) -> list[float]:
