@@ -147,6 +147,7 @@ class ERPEntityRuler(GraphComponent, EntityExtractorMixin):
                 "ask_customer": ["customer"],
                 "ask_sales": ["customer", "product"],
                 "create_sales_order": ["customer", "product", "warehouse"],
+                "create_purchase_order": ["supplier", "product", "warehouse"],
                 "post_invoice": ["customer"],
             },
             # Expand a span whose edge falls inside a Rasa token to the token.

@@ -447,19 +447,6 @@ def test_act_on_an_approval_alert_starts_the_confirmed_write(alerted, writable_u
         assert order.status is PurchaseOrderStatus.PENDING_APPROVAL
 
 
-def test_act_on_a_low_stock_alert_returns_a_purchase_order_draft(alerted, writable_url) -> None:
-    service, alerts = alerted
-    alert = first_of(alerts, "low_stock")
-    reply = service.act(alert.id, "padma.warehouse", "padma")
-    assert reply.outcome == "done" and reply.status == "acted"
-    if reply.command == "purchase_order_draft":
-        assert reply.draft["product"] == alert.record_ref and reply.draft["quantity"] > 0
-        assert f"{reply.draft['quantity']} ×" in reply.text
-    else:  # covered by open orders
-        assert "no longer needs" in reply.text
-    assert status_of(writable_url, alert.id) is AlertStatus.ACTED
-
-
 # --- scheduling ----------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, str] = {
     "dashboard.read": "see the company dashboard",
     "alerts.read": "see alerts",
     "purchasing.approve": "approve or reject purchase orders",
+    "purchasing.create": "raise purchase orders",
     "sales.create": "create sales orders",
     "customers.create": "create customers",
     "invoices.post": "post invoices to the ledger",
@@ -67,7 +68,8 @@ ROLES: dict[str, tuple[str, list[str]]] = {
     ),
     "warehouse_clerk": (
         "Warehouse clerk",
-        ["stock.read", "purchasing.read", "alerts.read"],
+        # the clerk gets the low-stock alerts and raises the reorder; someone else approves it
+        ["stock.read", "purchasing.read", "alerts.read", "purchasing.create"],
     ),
     "purchasing_approver": (
         "Purchasing approver",
@@ -78,6 +80,7 @@ ROLES: dict[str, tuple[str, list[str]]] = {
             "stock.read",
             "alerts.read",
             "purchasing.approve",
+            "purchasing.create",
         ],
     ),
     "administrator": ("Administrator", list(PERMISSIONS)),

@@ -148,21 +148,18 @@ class ERPService:
     def act(self, alert_id: int, username: str | None, company: str | None) -> AlertReply:
         """Act on an alert: start what it suggests, then mark it acted on.
 
-        A purchase order approval starts the confirmed write (the reply's `write`
-        asks the user to confirm); when that start is refused, nothing changes.
+        A purchase order approval or a low-stock top-up starts its confirmed
+        write (the reply's `write` holds the draft the write form continues,
+        up to the user's Confirm); when that start is refused, nothing changes.
         """
         plan = self._alert_call(
             username, company, lambda ctx: alert_state.plan_action(ctx, alert_id)
         )
         if plan.outcome != "done":
             return plan
-        if plan.command == "approve_purchase_order":
-            reference = str(plan.draft["document"])
+        if plan.command is not None:
             started = self.start_write(
-                plan.command,
-                username,
-                company,
-                Request(f"approve {reference}", {"document_ref": [reference]}),
+                plan.command, username, company, _write_request(plan.command, plan)
             )
             if started.outcome in ("refused", "failed"):
                 return AlertReply(started.text, started.outcome, alert_id, write=started)
@@ -346,3 +343,15 @@ class ERPService:
         except OperationalError:
             logger.exception("database unreachable during a write")
             return WriteReply(UNREACHABLE + " Nothing was changed.", "failed")
+
+
+def _write_request(command: str, plan: AlertReply) -> Request:
+    """The alert's draft as the entities a typed request for the write would carry."""
+    entities: dict[str, list[str]] = {}
+    filled: set[str] = set()
+    # several entities may fill one field ("warehouse" and "city"): the first is enough
+    for entity, name in protocol.command_for(command).entity_fields.items():
+        if name in plan.draft and name not in filled:
+            entities[entity] = [str(plan.draft[name])]
+            filled.add(name)
+    return Request(plan.text, entities)

@@ -44,12 +44,16 @@ QUESTIONS: dict[str, str] = {
         "Which invoices or bills should it settle? Name them (e.g. INV-2026-00012 and "
         "INV-2026-00019), or say “oldest first”."
     ),
+    "product": ("Which product should be ordered?"),
+    "quantity": ("How many? For example: 50, 120 units or two hundred."),
+    "supplier": ("Which supplier should it be ordered from?"),
 }
 # where one field means different things to different commands
 QUESTIONS_FOR_COMMAND: dict[tuple[str, str], str] = {
     ("approve_purchase_order", "document"): "Which purchase order? For example PO-2026-0468.",
     ("reject_purchase_order", "document"): "Which purchase order? For example PO-2026-0468.",
     ("post_invoice", "document"): "Which draft invoice? For example INV-2026-00012.",
+    ("create_purchase_order", "warehouse"): "Which warehouse should it be delivered to?",
 }
 
 

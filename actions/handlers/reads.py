@@ -75,7 +75,3 @@ class ActionCustomer(ReadAction):
 
 class ActionDocumentStatus(ReadAction):
     capability = "document_status"
-
-
-class ActionAlerts(ReadAction):
-    capability = "alerts"

@@ -41,7 +41,7 @@ def _slot(field: str) -> str:
     return f"w_{field}"
 
 
-def _draft_events(command: str | None, draft: dict[str, Any]) -> list[dict[str, Any]]:
+def draft_events(command: str | None, draft: dict[str, Any]) -> list[dict[str, Any]]:
     """The tracker's copy of a draft: the whole draft plus one slot per field."""
     events = [SlotSet("write_command", command), SlotSet("write_draft", draft or None)]
     for field in FIELDS:
@@ -51,15 +51,15 @@ def _draft_events(command: str | None, draft: dict[str, Any]) -> list[dict[str, 
     return events
 
 
-def _cleared() -> list[dict[str, Any]]:
+def cleared() -> list[dict[str, Any]]:
     return [
-        *_draft_events(None, {}),
+        *draft_events(None, {}),
         SlotSet("write_asking", None),
         SlotSet("pending_confirmation", None),
     ]
 
 
-def _say(dispatcher: CollectingDispatcher, tracker: Tracker, reply: WriteReply) -> None:
+def say(dispatcher: CollectingDispatcher, tracker: Tracker, reply: WriteReply) -> None:
     buttons = candidate_buttons(
         tracker,
         reply.text,
@@ -98,17 +98,17 @@ class ActionStartWrite(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         command = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        events: list[dict[str, Any]] = [*_cleared(), SlotSet("requested_slot", None)]
+        events: list[dict[str, Any]] = [*cleared(), SlotSet("requested_slot", None)]
         if command not in COMMANDS:
             return events
         user, company = identity(tracker)
         reply: WriteReply = await call_service(
             self.name(), "start_write", command, user, company, request_from(tracker)
         )
-        _say(dispatcher, tracker, reply)
+        say(dispatcher, tracker, reply)
         if reply.outcome != "collect":
             return events  # refused: the form finds no command and ends at once
-        return [*events, *_draft_events(command, reply.draft)]
+        return [*events, *draft_events(command, reply.draft)]
 
 
 class ValidateWriteForm(Action):
@@ -134,7 +134,7 @@ class ValidateWriteForm(Action):
         if not _answering(tracker):
             # activation or back from a digression: just say what to ask next
             missing = COMMANDS[command].missing(draft)
-            return [*_draft_events(command, draft), _requested(missing)]
+            return [*draft_events(command, draft), _requested(missing)]
         if not _is_answer(tracker, command, asked):
             return []
         user, company = identity(tracker)
@@ -142,10 +142,10 @@ class ValidateWriteForm(Action):
             self.name(), "fill_write", command, user, company, draft, request_from(tracker), asked
         )
         if reply.outcome != "collect":
-            _say(dispatcher, tracker, reply)
-            return [*_cleared(), SlotSet("requested_slot", None), ActiveLoop(None)]
-        _say(dispatcher, tracker, reply)
-        return [*_draft_events(command, reply.draft), _requested(reply.missing)]
+            say(dispatcher, tracker, reply)
+            return [*cleared(), SlotSet("requested_slot", None), ActiveLoop(None)]
+        say(dispatcher, tracker, reply)
+        return [*draft_events(command, reply.draft), _requested(reply.missing)]
 
 
 def _requested(missing: list[str]) -> dict[str, Any]:
@@ -211,18 +211,18 @@ async def propose(
                 {"title": "Cancel", "payload": _button("deny", reply.token)},
             ],
         )
-        _say(dispatcher, tracker, WriteReply("", reply.outcome, command, payloads=reply.payloads))
+        say(dispatcher, tracker, WriteReply("", reply.outcome, command, payloads=reply.payloads))
         return [
-            *_draft_events(command, reply.draft),
+            *draft_events(command, reply.draft),
             SlotSet("write_asking", None),
             SlotSet("pending_confirmation", reply.token),
         ]
-    _say(dispatcher, tracker, reply)
+    say(dispatcher, tracker, reply)
     if reply.outcome == "collect" and reply.missing:
         # something no longer holds (stock ran short …): ask for that field again
         await _ask(dispatcher, tracker, reply, command)
-        return [*_draft_events(command, reply.draft), SlotSet("write_asking", reply.missing[0])]
-    return _cleared()
+        return [*draft_events(command, reply.draft), SlotSet("write_asking", reply.missing[0])]
+    return cleared()
 
 
 def _button(intent: str, token: str | None) -> str:
@@ -259,12 +259,12 @@ class ActionConfirmWrite(Action):
             return []
         user, company = identity(tracker)
         reply: WriteReply = await call_service(self.name(), "confirm_write", token, user, company)
-        _say(dispatcher, tracker, reply)
+        say(dispatcher, tracker, reply)
         if reply.outcome == "refused" and reply.token:
             return []  # rate limited: the confirmation stays pending
         if token != tracker.get_slot("pending_confirmation"):
             return []  # an old button: this conversation's own draft is untouched
-        return _cleared()
+        return cleared()
 
 
 class ActionCancelWrite(Action):
@@ -278,13 +278,13 @@ class ActionCancelWrite(Action):
     ) -> list[dict[str, Any]]:
         token = _token(tracker)
         # always ends the form, so that the rules need not know whether one ran
-        events = [*_cleared(), SlotSet("requested_slot", None), ActiveLoop(None)]
+        events = [*cleared(), SlotSet("requested_slot", None), ActiveLoop(None)]
         if token is not None:
             user, company = identity(tracker)
             reply: WriteReply = await call_service(
                 self.name(), "cancel_write", token, user, company
             )
-            _say(dispatcher, tracker, reply)
+            say(dispatcher, tracker, reply)
             if token != tracker.get_slot("pending_confirmation"):
                 return [ActiveLoop(None)]
         elif tracker.get_slot("write_command"):
@@ -313,12 +313,12 @@ class ActionReviseWrite(Action):
         reply: WriteReply = await call_service(
             self.name(), "fill_write", command, user, company, draft, request_from(tracker), asked
         )
-        _say(dispatcher, tracker, reply)
+        say(dispatcher, tracker, reply)
         if reply.outcome != "collect":
-            return _cleared()
+            return cleared()
         if reply.missing:
             await _ask(dispatcher, tracker, reply, command)
-            return [*_draft_events(command, reply.draft), SlotSet("write_asking", reply.missing[0])]
-        events = _draft_events(command, reply.draft)
+            return [*draft_events(command, reply.draft), SlotSet("write_asking", reply.missing[0])]
+        events = draft_events(command, reply.draft)
         tracker.add_slots(events)
         return [*events, *await propose(self.name(), dispatcher, tracker, command)]

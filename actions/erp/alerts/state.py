@@ -6,11 +6,12 @@ alerts `visible_alerts` lists; anything else is "not found", so another
 company's alert ids reveal nothing and change nothing.
 
 Acting on an alert returns what to do next. For a purchase order waiting for
-approval it is the start of the confirmed write `approve_purchase_order` (the
-service starts it; the user still confirms). There is no command that creates
-a purchase order yet, so a low-stock alert returns the draft of one (product,
-warehouse, quantity) and its suggested text; other alerts return their
-suggested action as text.
+approval it is the start of the confirmed write `approve_purchase_order`; for a
+low-stock line that still needs a top-up it is the start of the confirmed write
+`create_purchase_order`, pre-filled with the product, the warehouse and the
+suggested quantity (the user still names the supplier). The service starts the
+write and the user confirms or cancels it as any typed write; nothing is
+written before that. Other alerts return their suggested action as text.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class AlertReply:
     outcome: Outcome
     alert_id: int | None = None
     status: str | None = None
-    # for act: the confirmed write to start (name and draft), or a purchase order draft
+    # for act: the confirmed write to start, and its draft in the command's field names
     command: str | None = None
     draft: dict[str, Any] = field(default_factory=dict)
     write: Any = None  # the WriteReply of the started write, when one was started
@@ -88,7 +89,7 @@ def plan_action(ctx: Context, alert_id: int) -> AlertReply:
     alert = find_alert(ctx, alert_id)
     if alert.alert_type == "po_approval_waiting":
         return AlertReply(
-            alert.suggested_action,
+            f"Alert #{alert.id}: approving {alert.record_ref}.",
             "done",
             alert.id,
             command="approve_purchase_order",
@@ -111,10 +112,11 @@ def plan_action(ctx: Context, alert_id: int) -> AlertReply:
                 alert.id,
             )
         return AlertReply(
-            alert.suggested_action,
+            f"Alert #{alert.id}: raising a purchase order for {item['suggested']} × "
+            f"{item['product']} ({item['sku']}) for {item['warehouse']}.",
             "done",
             alert.id,
-            command="purchase_order_draft",
+            command="create_purchase_order",
             draft={
                 "product": item["sku"],
                 "warehouse": item["warehouse"],

@@ -36,10 +36,13 @@ def alerts(ctx: Context, request: Request) -> Answer:
     unread = sum(1 for a in items if a.status is AlertStatus.UNREAD)
     text = (
         f"You have {len(items)} open alert{'s' if len(items) != 1 else ''} ({unread} unread). "
-        + " ".join(f"[{a.severity.value}] {a.message}" for a in items[:3])
+        + " ".join(f"#{a.id} [{a.severity.value}] {a.message}" for a in items[:3])
     )
     rows = [
         {
+            # the number the chat's "dismiss alert #12" and the buttons refer to
+            "id": a.id,
+            "status": a.status.value,
             "severity": a.severity.value,
             "module": a.module,
             "message": a.message,
@@ -50,6 +53,8 @@ def alerts(ctx: Context, request: Request) -> Answer:
         for a in items
     ]
     columns = [
+        Column("id", "#", "number"),
+        Column("status", "Status"),
         Column("severity", "Severity"),
         Column("module", "Module"),
         Column("message", "Alert"),

@@ -10,6 +10,7 @@ from actions.erp.writes.base import WriteCommand
 from actions.erp.writes.customers import CreateCustomer
 from actions.erp.writes.invoicing import PostInvoice
 from actions.erp.writes.payments import RecordPayment
+from actions.erp.writes.purchase_orders import CreatePurchaseOrder
 from actions.erp.writes.purchasing import ApprovePurchaseOrder, RejectPurchaseOrder
 from actions.erp.writes.sales import CreateSalesOrder
 
@@ -22,6 +23,7 @@ COMMANDS: dict[str, WriteCommand] = {
         CreateCustomer(),
         PostInvoice(),
         RecordPayment(),
+        CreatePurchaseOrder(),
     )
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import select
@@ -34,12 +35,17 @@ _REASON_AFTER_REF = re.compile(r"^\s*(?:[:,;.\-–—]\s*|\b(?:because|as|since|
 
 def approving_role(ctx: Context, order: PurchaseOrder) -> Role | None:
     """The role the company's approval rules give this order's amount to."""
+    return approving_role_for(ctx, order.total)
+
+
+def approving_role_for(ctx: Context, total: Decimal) -> Role | None:
+    """The role that approves a purchase order of this total (None: an administrator)."""
     rule = ctx.session.scalar(
         select(ApprovalRule).where(
             ApprovalRule.company_id == ctx.company_id,
             ApprovalRule.document_type == "purchase_order",
-            ApprovalRule.min_amount <= order.total,
-            (ApprovalRule.max_amount.is_(None)) | (ApprovalRule.max_amount > order.total),
+            ApprovalRule.min_amount <= total,
+            (ApprovalRule.max_amount.is_(None)) | (ApprovalRule.max_amount > total),
         )
     )
     return rule.role if rule else None
