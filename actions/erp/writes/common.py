@@ -9,12 +9,13 @@ from __future__ import annotations
 import calendar
 import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
 
 from actions.erp.answers import Column, table
 from actions.erp.context import Context
@@ -116,6 +117,30 @@ _END_OF_MONTH_RE = re.compile(r"^(?:the\s+)?end of (?:the\s+)?(?P<which>this|nex
 _NUMERIC_DATE_RE = re.compile(r"^(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<year>\d{4}|\d{2})$")
 _TYPED_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b|'\d{2}\b")
 _DAY_PREFIX_RE = re.compile(r"^(?:by|before|on|for|from|dated|date|at|around|due)\s+")
+
+
+def named_record(
+    ctx: Context,
+    model: Any,
+    text: str,
+    resolve: Callable[[Session, int, str], Any],
+    *,
+    field: str | None = None,
+    code: str = "code",
+) -> Any:
+    """The row the text names exactly (`by_exact_name`), else what `resolve` finds.
+
+    A not-found or ambiguous name raises its ERPError tagged with `field`, so
+    the write form asks that question again.
+    """
+    exact = by_exact_name(ctx, model, text, code=code)
+    if exact is not None:
+        return exact
+    try:
+        return resolve(ctx.session, ctx.company_id, text)
+    except ERPError as error:
+        error.field = field
+        raise
 
 
 def _special_day(s: str, ctx: Context) -> date | None:

@@ -12,11 +12,17 @@ from typing import Any
 from sqlalchemy import select
 
 from actions.erp.context import Context
-from actions.erp.errors import ERPError, InvalidInput
+from actions.erp.errors import InvalidInput
 from actions.erp.formatting import format_quantity
 from actions.erp.models import Customer, Product, StockLevel, Warehouse
 from actions.erp.resolve import resolve_customer, resolve_product, resolve_warehouse
-from actions.erp.writes.common import ZERO, by_exact_name, cents, credit_exposure, decimal_param
+from actions.erp.writes.common import (
+    ZERO,
+    cents,
+    credit_exposure,
+    decimal_param,
+    named_record,
+)
 
 MAX_QUANTITY = 1_000_000_000
 HUNDRED = Decimal(100)
@@ -54,14 +60,7 @@ class PricedOrder:
 
 
 def customer_by_name(ctx: Context, text: str, *, field: str | None = None) -> Customer:
-    exact = by_exact_name(ctx, Customer, text)
-    if exact is not None:
-        return exact
-    try:
-        return resolve_customer(ctx.session, ctx.company_id, text)
-    except ERPError as error:
-        error.field = field
-        raise
+    return named_record(ctx, Customer, text, resolve_customer, field=field)
 
 
 def check_active(customer: Customer, *, field: str | None = None) -> None:
@@ -100,14 +99,7 @@ def check_credit(ctx: Context, order: PricedOrder) -> None:
 
 
 def warehouse_by_name(ctx: Context, text: str, *, field: str | None = None) -> Warehouse:
-    exact = by_exact_name(ctx, Warehouse, text)
-    if exact is not None:
-        return exact
-    try:
-        return resolve_warehouse(ctx.session, ctx.company_id, text)
-    except ERPError as error:
-        error.field = field
-        raise
+    return named_record(ctx, Warehouse, text, resolve_warehouse, field=field)
 
 
 def product_by_sku(ctx: Context, sku: str) -> Product | None:
@@ -117,13 +109,7 @@ def product_by_sku(ctx: Context, sku: str) -> Product | None:
 
 
 def sellable_product(ctx: Context, text: str, *, field: str | None = None) -> Product:
-    product = by_exact_name(ctx, Product, text, code="sku")
-    if product is None:
-        try:
-            product = resolve_product(ctx.session, ctx.company_id, text)
-        except ERPError as error:
-            error.field = field
-            raise
+    product = named_record(ctx, Product, text, resolve_product, field=field, code="sku")
     if not product.is_active:
         raise InvalidInput(
             f"{product.name} ({product.sku}) is no longer sold. Please remove it or choose "

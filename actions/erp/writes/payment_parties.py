@@ -12,7 +12,7 @@ from actions.erp.models import Customer, PaymentDirection, Supplier
 from actions.erp.parsing.text import clean_text
 from actions.erp.resolve import resolve_customer, resolve_supplier
 from actions.erp.writes.base import Draft
-from actions.erp.writes.common import by_exact_name
+from actions.erp.writes.common import named_record
 
 RECEIPT, PAYMENT = PaymentDirection.RECEIPT.value, PaymentDirection.PAYMENT.value
 
@@ -53,17 +53,8 @@ def _party_model(direction: str) -> type[Customer] | type[Supplier]:
 def party_by_name(
     ctx: Context, direction: str, text: str, *, field: str | None = None
 ) -> Customer | Supplier:
-    model = _party_model(direction)
-    exact = by_exact_name(ctx, model, text)
-    if exact is not None:
-        return exact
-    try:
-        if direction == RECEIPT:
-            return resolve_customer(ctx.session, ctx.company_id, text)
-        return resolve_supplier(ctx.session, ctx.company_id, text)
-    except ERPError as error:
-        error.field = field
-        raise
+    resolve = resolve_customer if direction == RECEIPT else resolve_supplier
+    return named_record(ctx, _party_model(direction), text, resolve, field=field)
 
 
 def read_party(ctx: Context, text: str, direction: str | None) -> Draft:

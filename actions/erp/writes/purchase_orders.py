@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from actions.erp.answers import Column, table
 from actions.erp.context import Context
-from actions.erp.errors import ERPError, InvalidInput
+from actions.erp.errors import InvalidInput
 from actions.erp.formatting import format_date, format_percent, format_quantity
 from actions.erp.models import (
     Product,
@@ -31,7 +31,7 @@ from actions.erp.models import (
 from actions.erp.parsing import parse_quantity
 from actions.erp.resolve import resolve_product, resolve_supplier
 from actions.erp.writes.base import Choice, Done, Draft, Plan, WriteCommand
-from actions.erp.writes.common import ZERO, by_exact_name, cents, require
+from actions.erp.writes.common import ZERO, cents, named_record, require
 from actions.erp.writes.ledger import next_number
 from actions.erp.writes.order_checks import MAX_QUANTITY, warehouse_by_name
 from actions.erp.writes.purchasing import approving_role_for
@@ -227,13 +227,7 @@ class CreatePurchaseOrder(WriteCommand):
 
 def purchasable_product(ctx: Context, text: str, *, field: str | None = None) -> Product:
     """Any active product of the company: internal-use items are bought too."""
-    product = by_exact_name(ctx, Product, text, code="sku")
-    if product is None:
-        try:
-            product = resolve_product(ctx.session, ctx.company_id, text)
-        except ERPError as error:
-            error.field = field
-            raise
+    product = named_record(ctx, Product, text, resolve_product, field=field, code="sku")
     if not product.is_active:
         raise InvalidInput(
             f"{product.name} ({product.sku}) is discontinued, so I can't order more of it. "
@@ -244,13 +238,7 @@ def purchasable_product(ctx: Context, text: str, *, field: str | None = None) ->
 
 
 def active_supplier(ctx: Context, text: str, *, field: str | None = None) -> Supplier:
-    supplier = by_exact_name(ctx, Supplier, text)
-    if supplier is None:
-        try:
-            supplier = resolve_supplier(ctx.session, ctx.company_id, text)
-        except ERPError as error:
-            error.field = field
-            raise
+    supplier = named_record(ctx, Supplier, text, resolve_supplier, field=field)
     if not supplier.is_active:
         raise InvalidInput(
             f"{supplier.name} ({supplier.code}) is an inactive supplier, so I can't order "
