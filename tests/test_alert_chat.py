@@ -68,7 +68,7 @@ def test_acting_on_low_stock_starts_the_confirmed_purchase_order(
     reply = alerted.act(alert.id, "padma.warehouse", "padma")
     assert (reply.outcome, reply.status, reply.command) == (
         "done",
-        "acted",
+        "read",
         "create_purchase_order",
     )
     write = reply.write
@@ -81,7 +81,7 @@ def test_acting_on_low_stock_starts_the_confirmed_purchase_order(
     assert isinstance(quantity, int) and quantity > 0
     assert f"{quantity} ×" in alert.suggested_action  # the detector's suggested quantity
     assert purchase_orders(writable_url) == before  # nothing written before the confirm
-    assert status_of(writable_url, alert.id) is AlertStatus.ACTED
+    assert status_of(writable_url, alert.id) is AlertStatus.READ  # open until confirmed
 
     # the write carries on as a typed one: supplier, summary, confirm
     name = sql(
@@ -105,6 +105,7 @@ def test_acting_on_low_stock_starts_the_confirmed_purchase_order(
     assert purchase_orders(writable_url) == before
     done = alerted.confirm_write(proposal.token, "padma.warehouse", "padma")
     assert done.outcome == "done", done.text
+    assert status_of(writable_url, alert.id) is AlertStatus.ACTED  # the confirmed write did it
     with read_session(writable_url) as session:
         order = session.scalar(select(PurchaseOrder).order_by(PurchaseOrder.id.desc()))
         assert order is not None and order.number in done.text

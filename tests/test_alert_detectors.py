@@ -434,17 +434,27 @@ def test_act_on_an_approval_alert_starts_the_confirmed_write(alerted, writable_u
     service, alerts = alerted
     alert = first_of(alerts, "po_approval_waiting", role_id(writable_url, "purchasing_approver"))
     reply = service.act(alert.id, "padma.approver", "padma")
-    assert reply.outcome == "done" and reply.status == "acted"
+    assert reply.outcome == "done" and reply.status == "read"
     assert reply.command == "approve_purchase_order"
     assert reply.draft == {"document": alert.record_ref}
     assert reply.write is not None and reply.write.outcome == "collect"
     assert reply.write.missing == []  # complete: the next step is the confirmation summary
-    assert status_of(writable_url, alert.id) is AlertStatus.ACTED
+    assert status_of(writable_url, alert.id) is AlertStatus.READ  # acted on once confirmed
     with read_session(writable_url) as session:  # nothing is approved before confirming
         order = session.scalar(
             select(PurchaseOrder).where(PurchaseOrder.number == alert.record_ref)
         )
         assert order.status is PurchaseOrderStatus.PENDING_APPROVAL
+    # cancelled: the alert stays open; confirmed (here typed anew): acted on
+    approver = ("padma.approver", "padma")
+    draft = reply.write.draft
+    first = service.propose_write("approve_purchase_order", *approver, draft, "alert-approval")
+    assert first.outcome == "confirm", first.text
+    assert service.cancel_write(first.token, *approver).outcome == "cancelled"
+    assert status_of(writable_url, alert.id) is AlertStatus.READ
+    again = service.propose_write("approve_purchase_order", *approver, draft, "alert-approval")
+    assert service.confirm_write(again.token, *approver).outcome == "done"
+    assert status_of(writable_url, alert.id) is AlertStatus.ACTED
 
 
 # --- scheduling ----------------------------------------------------------------------

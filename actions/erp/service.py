@@ -146,11 +146,14 @@ class ERPService:
         )
 
     def act(self, alert_id: int, username: str | None, company: str | None) -> AlertReply:
-        """Act on an alert: start what it suggests, then mark it acted on.
+        """Act on an alert: start what it suggests, or mark it acted on.
 
         A purchase order approval or a low-stock top-up starts its confirmed
         write (the reply's `write` holds the draft the write form continues,
-        up to the user's Confirm); when that start is refused, nothing changes.
+        up to the user's Confirm) and marks the alert read; the confirmed
+        write marks it acted on (`alert_state.settle`), so a cancelled one
+        leaves it open. When that start is refused, nothing changes. Other
+        alerts have nothing to confirm and are marked acted on at once.
         """
         plan = self._alert_call(
             username, company, lambda ctx: alert_state.plan_action(ctx, alert_id)
@@ -165,8 +168,9 @@ class ERPService:
                 return AlertReply(started.text, started.outcome, alert_id, write=started)
             plan.write = started
             plan.draft = dict(started.draft)
+        status = AlertStatus.READ if plan.command is not None else AlertStatus.ACTED
         marked = self._alert_call(
-            username, company, lambda ctx: alert_state.set_status(ctx, alert_id, AlertStatus.ACTED)
+            username, company, lambda ctx: alert_state.set_status(ctx, alert_id, status)
         )
         if marked.outcome != "done":
             return marked

@@ -95,11 +95,12 @@ def test_acting_on_low_stock_raises_a_purchase_order_after_the_confirm(
     assert "Please confirm: a new purchase order from " + supplier in text_of(summary)
     assert set(buttons(summary)) == {"Confirm", "Cancel"}
     assert purchase_orders(stack) == before  # nothing yet
-    assert alert_status(stack, alert_id) == "acted"
+    assert alert_status(stack, alert_id) == "read"  # open until the order is confirmed
 
     done = text_of(stack.say(CLERK, "yes", "act-1"))
     assert "Done: purchase order PO-" in done, done
     assert purchase_orders(stack) == before + 1
+    assert alert_status(stack, alert_id) == "acted"
     [(status, product, username)] = query(
         stack,
         """

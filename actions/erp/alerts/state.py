@@ -11,7 +11,8 @@ low-stock line that still needs a top-up it is the start of the confirmed write
 `create_purchase_order`, pre-filled with the product, the warehouse and the
 suggested quantity (the user still names the supplier). The service starts the
 write and the user confirms or cancels it as any typed write; nothing is
-written before that. Other alerts return their suggested action as text.
+written before that, and the confirmed write itself marks the alert acted on
+(`settle`). Other alerts return their suggested action as text.
 """
 
 from __future__ import annotations
@@ -124,3 +125,29 @@ def plan_action(ctx: Context, alert_id: int) -> AlertReply:
             },
         )
     return AlertReply(alert.suggested_action or alert.message, "done", alert.id)
+
+
+def settle(
+    ctx: Context, alert_type: str, *, record_ref: str | None = None, dedup_key: str | None = None
+) -> int:
+    """Mark the company's open alerts about a record acted on; how many.
+
+    Called by the writes that do what an alert asks (approving or rejecting
+    its purchase order, raising the purchase order a low stock needs) inside
+    their own transaction, so the alert counts as acted on when the work is
+    confirmed, whether it was started from the alert or typed.
+    """
+    query = (
+        select(Alert)
+        .where(Alert.company_id == ctx.company_id, Alert.alert_type == alert_type)
+        .where(Alert.status.in_((AlertStatus.UNREAD, AlertStatus.READ)))
+    )
+    if record_ref is not None:
+        query = query.where(Alert.record_ref == record_ref)
+    if dedup_key is not None:
+        query = query.where(Alert.dedup_key == dedup_key)
+    settled = list(ctx.session.scalars(query.with_for_update()))
+    for alert in settled:
+        alert.status = AlertStatus.ACTED
+    ctx.session.flush()
+    return len(settled)

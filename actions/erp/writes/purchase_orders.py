@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import select
 
+from actions.erp.alerts import state as alert_state
 from actions.erp.answers import Column, table
 from actions.erp.context import Context
 from actions.erp.errors import InvalidInput
@@ -188,6 +189,9 @@ class CreatePurchaseOrder(WriteCommand):
             )
         )
         ctx.session.flush()
+        alert_state.settle(
+            ctx, "low_stock", dedup_key=f"low_stock:{order.product.sku}:{order.warehouse.code}"
+        )
         return Done(
             text=(
                 f"Done: purchase order {number} for "

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import select
 
+from actions.erp.alerts import state as alert_state
 from actions.erp.answers import Column, table
 from actions.erp.context import Context, Request
 from actions.erp.errors import InvalidInput, PermissionDenied
@@ -142,6 +143,7 @@ class _DecidePurchaseOrder(WriteCommand):
             )
         )
         ctx.session.flush()
+        alert_state.settle(ctx, "po_approval_waiting", record_ref=order.number)
         after: dict[str, Any] = {"status": self.new_status.value}
         if "reason" in params:
             after["reason"] = params["reason"]
