@@ -94,6 +94,11 @@ export function errorBox(testid = "error") {
   };
 }
 
+/** A view's title and one-line introduction, with its controls (if any) beside them. */
+export function viewHeader(title, intro, ...controls) {
+  return el("header", { class: "view-header" }, el("div", {}, el("h1", {}, title), el("p", { class: "muted" }, intro)), ...controls);
+}
+
 export function loading(text = "Loading…") {
   return el("p", { class: "loading muted", role: "status" }, el("span", { class: "spinner", "aria-hidden": "true" }), text);
 }

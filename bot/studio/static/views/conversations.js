@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { el, icon, mount } from "/chat/static/dom.js";
-import { button, confidenceBadge, emptyState, errorBox, formatTime, loading, pager } from "../widgets.js";
+import { button, confidenceBadge, emptyState, errorBox, formatTime, loading, pager, viewHeader } from "../widgets.js";
 
 const FILTERS = [
   "since",
@@ -137,11 +137,7 @@ function row(conversation, navigate) {
 export async function render(container, { params, navigate }) {
   const error = errorBox("view-error");
   const results = el("div", { class: "results" }, loading());
-  const head = el(
-    "header",
-    { class: "view-header" },
-    el("div", {}, el("h1", {}, "Conversations"), el("p", { class: "muted" }, "What users asked, newest first. Open one to review it and turn it into training data.")),
-  );
+  const head = viewHeader("Conversations", "What users asked, newest first. Open one to review it and turn it into training data.");
   const filtersSlot = el("div");
   mount(container, head, error.node, filtersSlot, results);
 

@@ -8,7 +8,7 @@
 import { ApiError, api } from "../api.js";
 import { el, mount } from "/chat/static/dom.js";
 import { followJob, progressBar, sortableTable } from "../flows.js";
-import { announce, busy, button, confidenceBadge, deltaBadge, emptyState, errorBox, formatTime, loading, percent } from "../widgets.js";
+import { announce, busy, button, confidenceBadge, deltaBadge, emptyState, errorBox, formatTime, loading, percent, viewHeader } from "../widgets.js";
 
 const RUNNING = new Set(["queued", "running"]);
 
@@ -114,7 +114,7 @@ export async function render(container, { params, navigate }) {
 
   mount(
     container,
-    el("header", { class: "view-header" }, el("div", {}, el("h1", {}, "Evaluation"), el("p", { class: "muted" }, "How well a model understands held-out examples and passes the test stories, compared with the active model."))),
+    viewHeader("Evaluation", "How well a model understands held-out examples and passes the test stories, compared with the active model."),
     error.node,
     el(
       "section",

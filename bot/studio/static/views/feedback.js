@@ -4,7 +4,7 @@
 
 import { api } from "../api.js";
 import { el, icon, mount } from "/chat/static/dom.js";
-import { emptyState, errorBox, formatTime, loading, pager } from "../widgets.js";
+import { emptyState, errorBox, formatTime, loading, pager, viewHeader } from "../widgets.js";
 
 const PER_PAGE = 25;
 
@@ -25,10 +25,9 @@ export async function render(container, { params, navigate }) {
   const results = el("div", {}, loading());
   mount(
     container,
-    el(
-      "header",
-      { class: "view-header" },
-      el("div", {}, el("h1", {}, "Feedback"), el("p", { class: "muted" }, "What users rated, newest first. Open the conversation to see what went wrong.")),
+    viewHeader(
+      "Feedback",
+      "What users rated, newest first. Open the conversation to see what went wrong.",
       el("div", { class: "inline-form" }, el("label", { for: "feedback-rating", class: "field-label" }, "Show"), select),
     ),
     error.node,

@@ -21,6 +21,7 @@ import {
   getVocabulary,
   intentPicker,
   openDialog,
+  viewHeader,
 } from "../widgets.js";
 
 const OTHER = "__other__";
@@ -335,11 +336,7 @@ export async function render(container) {
   const root = state?.root || el("div", { class: "interactive" });
   mount(
     container,
-    el(
-      "header",
-      { class: "view-header" },
-      el("div", {}, el("h1", {}, "Interactive learning"), el("p", { class: "muted" }, "Talk to the bot as a user would. Confirm or correct each step; export the session as a story and training examples.")),
-    ),
+    viewHeader("Interactive learning", "Talk to the bot as a user would. Confirm or correct each step; export the session as a story and training examples."),
     error.node,
     root,
   );

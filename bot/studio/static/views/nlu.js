@@ -23,6 +23,7 @@ import {
   intentPicker,
   loading,
   pager,
+  viewHeader,
 } from "../widgets.js";
 
 function filters(params, intents, navigate) {
@@ -67,10 +68,9 @@ export async function render(container, { params, navigate }) {
   const filtersSlot = el("div");
   mount(
     container,
-    el(
-      "header",
-      { class: "view-header" },
-      el("div", {}, el("h1", {}, "NLU inbox"), el("p", { class: "muted" }, "Messages the model was least sure about. Confirm or correct the intent, label entities, then save them as training examples.")),
+    viewHeader(
+      "NLU inbox",
+      "Messages the model was least sure about. Confirm or correct the intent, label entities, then save them as training examples.",
       el("div", { class: "header-actions" }, selectedButton),
     ),
     error.node,

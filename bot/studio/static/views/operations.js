@@ -5,7 +5,7 @@
 
 import { api } from "../api.js";
 import { el, mount, svg } from "/chat/static/dom.js";
-import { errorBox, loading, percent } from "../widgets.js";
+import { errorBox, loading, percent, viewHeader } from "../widgets.js";
 
 const WIDTH = 560;
 const HEIGHT = 160;
@@ -73,10 +73,9 @@ export async function render(container, { params, navigate }) {
   const results = el("div", {}, loading());
   mount(
     container,
-    el(
-      "header",
-      { class: "view-header" },
-      el("div", {}, el("h1", {}, "Operations"), el("p", { class: "muted" }, "Volumes, fallbacks, reply times and feedback, from the conversations of your company.")),
+    viewHeader(
+      "Operations",
+      "Volumes, fallbacks, errors, latency by stage, alerts and feedback, for your company.",
       el("div", { class: "inline-form" }, el("label", { for: "operations-days", class: "field-label" }, "Period"), select),
     ),
     error.node,

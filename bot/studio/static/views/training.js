@@ -20,6 +20,7 @@ import {
   formatTime,
   loading,
   percent,
+  viewHeader,
 } from "../widgets.js";
 
 const RUNNING = new Set(["queued", "running"]);
@@ -161,7 +162,7 @@ export async function render(container, { navigate }) {
 
   mount(
     container,
-    el("header", { class: "view-header" }, el("div", {}, el("h1", {}, "Training & models"), el("p", { class: "muted" }, "Check the data, train a model, and choose which model the assistant uses."))),
+    viewHeader("Training & models", "Check the data, train a model, and choose which model the assistant uses."),
     error.node,
     el(
       "div",
