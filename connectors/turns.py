@@ -31,8 +31,9 @@ from bot import logs
 
 log = logging.getLogger(__name__)
 
-FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
-FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_knowledge_fallback"})
+# what marks a message as one the bot did not understand (the studio counts the same)
+FALLBACK_INTENTS = frozenset({"nlu_fallback"})
+FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallback"})
 # actions that say nothing about what the message was for
 BOOKKEEPING_ACTIONS = frozenset({"action_listen", "action_extract_slots", "action_session_start"})
 

@@ -20,11 +20,9 @@ import sqlalchemy as sa
 
 from bot.privacy import last_erasure
 from bot.studio.texts import normalised, text_id
+from connectors.turns import FALLBACK_ACTIONS, FALLBACK_INTENTS
 
 BATCH = 2000
-# what marks a conversation as one the bot did not understand
-FALLBACK_INTENTS = frozenset({"nlu_fallback"})
-FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallback"})
 # conversations the studio itself makes (interactive learning) never reach the inbox
 STUDIO_PREFIX = "studio-"
 

@@ -21,10 +21,10 @@ def test_the_outcome_says_how_the_turn_went() -> None:
     turn = Turn("r", "erp", "padma", intent="ask_cash_balance", replies=1)
     turn.actions = ["action_cash_balance", "action_listen"]
     assert (turn.outcome, turn.action, turn.fallback) == ("answered", "action_cash_balance", False)
-    assert Turn("r", "erp", None, intent="out_of_scope", replies=1).outcome == "fallback"
-    knowledge = Turn("r", "erp", None, intent="ask_policy", replies=1)
-    knowledge.actions = ["action_knowledge_fallback"]
-    assert knowledge.fallback and knowledge.outcome == "fallback"
+    assert Turn("r", "erp", None, intent="nlu_fallback", replies=1).outcome == "fallback"
+    two_stage = Turn("r", "erp", None, intent="ask_policy", replies=1)
+    two_stage.actions = ["action_two_stage_fallback"]
+    assert two_stage.fallback and two_stage.outcome == "fallback"
     failed = Turn("r", "erp", None, intent="ask_stock", replies=1)
     failed.failed_actions = ["action_stock"]
     assert failed.outcome == "error"
