@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 from actions.erp.access import Actor, load_actor
 from actions.erp.db import read_session, write_session
 from actions.erp.models import Alert, AlertStatus, Company, TurnMetric
+from bot.stats import percentile
 
 OUTCOMES = ("answered", "fallback", "error", "unreachable", "silent")
+ERROR_OUTCOMES = frozenset({"error", "unreachable"})  # what the error rate counts
 RASA_STAGES = ("nlu", "dialogue", "action")
 ACTION_STAGES = ("database", "retrieval", "generation")
 STAGES = RASA_STAGES + ACTION_STAGES
@@ -82,11 +84,9 @@ def checked_turn(record: Any) -> dict[str, Any]:
     }
 
 
-def percentile(values: list[float], share: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 2)
+def _rounded_percentile(values: list[float], share: float) -> float | None:
+    value = percentile(values, share)
+    return None if value is None else round(value, 2)
 
 
 class OperationsService:
@@ -200,45 +200,52 @@ def _stage_values(rows: Iterable[TurnMetric], stage: str) -> list[float]:
 def _stage_summary(rows: list[TurnMetric]) -> dict[str, dict[str, float | None]]:
     return {
         stage: {
-            "p50_ms": percentile(_stage_values(rows, stage), 0.5),
-            "p95_ms": percentile(_stage_values(rows, stage), 0.95),
+            "p50_ms": _rounded_percentile(_stage_values(rows, stage), 0.5),
+            "p95_ms": _rounded_percentile(_stage_values(rows, stage), 0.95),
         }
         for stage in (*STAGES, "total")
     }
 
 
-def _per_day(rows: list[TurnMetric]) -> list[dict[str, Any]]:
-    days: dict[date, list[TurnMetric]] = defaultdict(list)
+def _grouped(rows: list[TurnMetric], key: Callable[[TurnMetric], Any]) -> dict[Any, list]:
+    groups: dict[Any, list[TurnMetric]] = defaultdict(list)
     for row in rows:
-        days[row.created_at.date()].append(row)
-    return [
-        {
-            "date": day.isoformat(),
-            "turns": len(turns),
-            "errors": sum(t.outcome in ("error", "unreachable") for t in turns),
-            "error_rate": round(
-                sum(t.outcome in ("error", "unreachable") for t in turns) / len(turns), 3
-            ),
-            "p95_ms": {stage: percentile(_stage_values(turns, stage), 0.95) for stage in STAGES},
-        }
-        for day, turns in sorted(days.items())
-    ]
+        groups[key(row)].append(row)
+    return groups
+
+
+def _errors(turns: list[TurnMetric]) -> int:
+    return sum(t.outcome in ERROR_OUTCOMES for t in turns)
+
+
+def _per_day(rows: list[TurnMetric]) -> list[dict[str, Any]]:
+    figures = []
+    for day, turns in sorted(_grouped(rows, lambda row: row.created_at.date()).items()):
+        errors = _errors(turns)
+        p95 = {stage: _rounded_percentile(_stage_values(turns, stage), 0.95) for stage in STAGES}
+        figures.append(
+            {
+                "date": day.isoformat(),
+                "turns": len(turns),
+                "errors": errors,
+                "error_rate": round(errors / len(turns), 3),
+                "p95_ms": p95,
+            }
+        )
+    return figures
 
 
 def _per_action(rows: list[TurnMetric]) -> list[dict[str, Any]]:
-    actions: dict[str, list[TurnMetric]] = defaultdict(list)
-    for row in rows:
-        actions[row.action or "(none)"].append(row)
     table = [
         {
             "action": action,
             "turns": len(turns),
-            "errors": sum(t.outcome in ("error", "unreachable") for t in turns),
-            "p95_ms": percentile(_stage_values(turns, "total"), 0.95),
+            "errors": _errors(turns),
+            "p95_ms": _rounded_percentile(_stage_values(turns, "total"), 0.95),
             "mean_ms": {
                 stage: round(sum(_stage_values(turns, stage)) / len(turns), 2) for stage in STAGES
             },
         }
-        for action, turns in actions.items()
+        for action, turns in _grouped(rows, lambda row: row.action or "(none)").items()
     ]
     return sorted(table, key=lambda row: row["p95_ms"] or 0, reverse=True)
