@@ -98,12 +98,11 @@ def observe(times: StageTimes) -> None:
 def request_id_of(action_call: dict[str, Any]) -> str | None:
     """The request id of the message that led to this call (the latest user event's)."""
     tracker = action_call.get("tracker") or {}
-    for source in (tracker.get("latest_message"), *reversed(tracker.get("events") or [])):
-        if not isinstance(source, dict):
-            continue
-        if source is not tracker.get("latest_message") and source.get("event") != "user":
-            continue
-        metadata = source.get("metadata")
+    events = [e for e in tracker.get("events") or [] if isinstance(e, dict)]
+    last_user = next((e for e in reversed(events) if e.get("event") == "user"), None)
+    # a message without one (Rasa's HTTP API, the studio) must not inherit an older id
+    for source in (tracker.get("latest_message"), last_user):
+        metadata = source.get("metadata") if isinstance(source, dict) else None
         value = metadata.get("request_id") if isinstance(metadata, dict) else None
         if isinstance(value, str) and value:
             return value

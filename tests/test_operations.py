@@ -211,6 +211,8 @@ def test_the_request_id_comes_from_the_latest_user_message() -> None:
         }
     }
     assert request_id_of(call) == "new"
+    unmarked = {"tracker": {"events": [*call["tracker"]["events"], {"event": "user"}]}}
+    assert request_id_of(unmarked) is None  # never an older message's id
     call["tracker"]["latest_message"]["metadata"] = {"request_id": "latest"}
     assert request_id_of(call) == "latest"
     assert request_id_of({"tracker": {"events": []}}) is None
