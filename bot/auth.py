@@ -14,11 +14,15 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
 
 _PBKDF2_ROUNDS = 120_000
+
+# a web chat conversation's id, as the page and the channels accept it
+CHAT_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ slow guessing down; the message never says whether the name exists.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,12 +28,11 @@ from actions.erp.models import (
     UserMemory,
     WebSession,
 )
-from bot.auth import verify_password
+from bot.auth import CHAT_SESSION_ID, verify_password
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 RATINGS = ("up", "down")
-SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 class SignInRefused(Exception):
@@ -242,7 +240,7 @@ class AccountService:
 
     def set_current_conversation(self, user: str, company: str, session_id: str) -> None:
         """Make `session_id` the conversation another device of this user resumes."""
-        if not SESSION_ID.fullmatch(session_id):
+        if not CHAT_SESSION_ID.fullmatch(session_id):
             raise ValueError("session_id must be 8-64 letters, digits, - or _")
         with write_session(self.database_url) as session:
             actor = load_actor(session, user, company)

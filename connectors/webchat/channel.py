@@ -30,7 +30,7 @@ from sanic import Blueprint, Sanic
 from sanic.request import Request
 from socketio import AsyncServer
 
-from bot.auth import Identity
+from bot.auth import CHAT_SESSION_ID, Identity
 from connectors.backend import BackendRefused, BackendUnavailable, ERPBackend
 from connectors.identity import Authenticator, NotSignedIn
 from connectors.metrics import MESSAGE_SECONDS
@@ -38,7 +38,7 @@ from connectors.streaming import StreamClosed, relay_while, shared_relay, stream
 from connectors.unreachable import answering
 from connectors.webchat.conversations import Conversation, Conversations
 from connectors.webchat.messages import WebChatOutput
-from connectors.webchat.routes import SESSION_ID, UNREACHABLE, add_http_routes
+from connectors.webchat.routes import UNREACHABLE, add_http_routes
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,7 @@ class WebChatInput(InputChannel):
         """The client's conversation; else the one this user was last in (another
         device, a cleared browser), else a new one. It becomes the user's current one."""
         session_id = (
-            requested if isinstance(requested, str) and SESSION_ID.match(requested) else None
+            requested if isinstance(requested, str) and CHAT_SESSION_ID.match(requested) else None
         )
         if session_id is None:
             try:

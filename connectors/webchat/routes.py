@@ -8,7 +8,6 @@ into a JSON error once, by the blueprint's handlers.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.auth import Identity, issue_token
+from bot.auth import CHAT_SESSION_ID, Identity, issue_token
 from bot.config import ROOT
 from connectors.backend import BackendRefused, BackendUnavailable
 from connectors.identity import NotSignedIn
@@ -35,7 +34,6 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 NODE_MODULES = ROOT / "node_modules"
 # only these npm packages are served, and only their built files
 VENDOR_PACKAGES = {"socket.io-client": "dist", "rasa-webchat": "lib"}
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 class Refused(Exception):
@@ -57,7 +55,7 @@ def json_object(request: Request, hint: str) -> dict[str, Any]:
 
 
 def checked_session_id(value: Any) -> str:
-    if not isinstance(value, str) or not SESSION_ID.match(value):
+    if not isinstance(value, str) or not CHAT_SESSION_ID.match(value):
         raise Refused(400, "'session_id' must be 8-64 letters, digits, - or _.")
     return value
 
